@@ -1,0 +1,28 @@
+/**
+ * Errors carry a stable code and whether retrying could help (kafkajs `retriable`, fastify `FST_ERR_*`).
+ * Core throws only `InvariantError`: a broken invariant, i.e. a bug.
+ */
+export class DyadflowError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+
+  constructor(code: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DyadflowError';
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** A broken internal invariant: never expected, never retriable. */
+export class InvariantError extends DyadflowError {
+  constructor(message: string) {
+    super('DF_ERR_INVARIANT', message);
+    this.name = 'InvariantError';
+  }
+}
+
+/** Throws an InvariantError when `condition` is false. */
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new InvariantError(message);
+}
