@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { DyadflowError } from '../core/errors.js';
+import { DyadflowError, InputError } from '../core/errors.js';
 import { COMMANDS } from './commands/index.js';
 import { CliError, EXIT, type CliIo } from './io.js';
 
@@ -23,6 +23,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof CliError) {
       io.stderr(`dyadflow: ${err.message}\n`);
       return err.exitCode;
+    }
+    if (err instanceof InputError) {
+      io.stderr(`dyadflow: ${err.message}\n`);
+      return EXIT.badInput;
     }
     if (err instanceof DyadflowError) {
       io.stderr(`dyadflow: ${err.message} [${err.code}]\n`);

@@ -26,3 +26,14 @@ export class InvariantError extends DyadflowError {
 export function invariant(condition: unknown, message: string): asserts condition {
   if (!condition) throw new InvariantError(message);
 }
+
+/**
+ * A required input is missing, unreadable or has the wrong shape (a missing interactions file, a wrong
+ * header). The CLI reports it as one line and exits with code 2; retrying does not help.
+ */
+export class InputError extends DyadflowError {
+  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+    super(code, message, { retriable: false, cause: options.cause });
+    this.name = 'InputError';
+  }
+}
