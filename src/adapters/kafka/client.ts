@@ -1,0 +1,80 @@
+// The one place a kafkajs client is made: clientId `dyadflow`, quiet logs (kafkajs would print to the console),
+// bounded retries so that a missing broker fails in seconds, not minutes.
+import { Kafka, logLevel as kafkaLogLevel, type Admin, type LogEntry } from 'kafkajs';
+import { InputError } from '../../core/errors.js';
+import { wrapKafkaError } from './errors.js';
+
+/** How chatty kafkajs may be; its lines go to `log`, never to stdout. */
+export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+
+/** Client options shared by the producer, the admin helpers and (later) the consumer. */
+export interface KafkaClientOptions {
+  /** Default `dyadflow`. */
+  clientId?: string;
+  /** Default `nothing`. */
+  logLevel?: KafkaLogLevel;
+  /** Where kafkajs log lines go (one line each); default: dropped. */
+  log?: (line: string) => void;
+  /** TCP connect timeout per broker. Default 3000 ms. */
+  connectionTimeoutMs?: number;
+  /** Request timeout. Default 30000 ms. */
+  requestTimeoutMs?: number;
+  /** Retries of a failed request or connection (exponential back-off from 300 ms, at most 5 s apart). Default 5. */
+  retries?: number;
+}
+
+const LEVELS: Record<KafkaLogLevel, number> = {
+  nothing: kafkaLogLevel.NOTHING,
+  error: kafkaLogLevel.ERROR,
+  warn: kafkaLogLevel.WARN,
+  info: kafkaLogLevel.INFO,
+  debug: kafkaLogLevel.DEBUG,
+};
+
+/** Parses a `host:port[,host:port...]` broker list; throws InputError on an empty or malformed list. */
+export function parseBrokers(list: string): string[] {
+  const brokers = list
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  if (brokers.length === 0) throw new InputError('DF_ERR_INPUT_BROKERS', 'no brokers given: expected host:port[,host:port...]');
+  for (const b of brokers) {
+    const m = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(b);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535)
+      throw new InputError('DF_ERR_INPUT_BROKERS', `invalid broker address "${b}": expected host:port`);
+  }
+  return brokers;
+}
+
+/** A kafkajs client for `brokers` with dyadflow's defaults. Only adapters/kafka uses the kafkajs type. */
+export function createKafka(brokers: string[], options: KafkaClientOptions = {}): Kafka {
+  const log = options.log;
+  return new Kafka({
+    clientId: options.clientId ?? 'dyadflow',
+    brokers,
+    logLevel: LEVELS[options.logLevel ?? 'nothing'],
+    logCreator: () => (entry: LogEntry) => {
+      if (!log) return;
+      const { message, ...rest } = entry.log;
+      log(`kafkajs ${entry.namespace} ${message} ${JSON.stringify(rest)}`);
+    },
+    connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    retry: { retries: options.retries ?? 5, initialRetryTime: 300, maxRetryTime: 5000 },
+  });
+}
+
+/** Runs `fn` with a connected kafkajs admin client and always disconnects it. */
+export async function withAdmin<T>(brokers: string[], options: KafkaClientOptions, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = createKafka(brokers, options).admin();
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw wrapKafkaError(err, `cannot connect to Kafka at ${brokers.join(',')}`);
+  }
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

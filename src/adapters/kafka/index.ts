@@ -1,0 +1,15 @@
+// The Kafka adapter (kafkajs behind dyadflow's own interfaces): clients, topics, messages, the producer.
+export { createKafka, parseBrokers, withAdmin, type KafkaClientOptions, type KafkaLogLevel } from './client.js';
+export { KAFKA_ERROR, wrapKafkaError } from './errors.js';
+export {
+  decodeImpression,
+  decodeInteraction,
+  encodeImpression,
+  encodeInteraction,
+  impressionTimeS,
+  type Encoded,
+  type OutgoingMessage,
+} from './messages.js';
+export { connectProducer, type ProducerOptions, type RecordProducer, type TopicBatch } from './producer.js';
+export { systemClock, TokenBucket, type LimiterClock } from './rate-limiter.js';
+export { DEFAULT_TOPIC_PREFIX, ensureTopics, topicNames, type EnsureTopicsOptions, type TopicNames } from './topics.js';
