@@ -1,0 +1,261 @@
+// features.parquet through parquetjs-lite 0.8.7 (dependencies.md, Parquet row). Its row API (`appendRow`)
+// spends most of its time shredding one row object at a time; the columnar path here fills the writer's
+// row buffer with whole pre-shredded columns per row group and lets `appendRow` of the group's last row
+// encode and write the group, so the library still does every byte of encoding. It relies on two internal
+// fields of ParquetWriter (`rowBuffer`, `rowGroupSize`), hence the pinned version and the byte-equality test
+// against writeFeatureTableParquetRows.
+import parquet from 'parquetjs-lite';
+import { InputError, InvariantError } from '../../core/errors.js';
+import { CONTEXT_WIDTH, SPLIT, WTL_WIDTH, type FeatureTable, type Spread } from '../../core/features/feature-table.js';
+import {
+  SPLIT_NAMES,
+  allocateFeatureTable,
+  featureColumnLayout,
+  numericValue,
+  spreadOfColumnNames,
+  type FeatureColumnLayout,
+} from '../snapshot/columns.js';
+import { commitTmpFile, digestFile, removeTmpFile, tmpPathOf, type FileDigest } from '../snapshot/files.js';
+
+/** Page compression of features.parquet: none, or SNAPPY (snappyjs, pure JS). */
+export type ParquetCompression = 'none' | 'snappy';
+
+/** How features.parquet is laid out. */
+export interface ParquetWriteOptions {
+  /** Rows per row group (one data page per column chunk); parquetjs-lite's reader slows superlinearly above ~16k. */
+  rowGroupRows?: number;
+  compression?: ParquetCompression;
+  /** Column statistics (min, max, distinct count) in pages and column chunks; off roughly halves write time. */
+  statistics?: boolean;
+}
+
+/** Defaults: 8,192-row groups, SNAPPY, statistics on (readers such as DuckDB prune with them). */
+export const DEFAULT_PARQUET_WRITE_OPTIONS: Required<ParquetWriteOptions> = {
+  rowGroupRows: 8192,
+  compression: 'snappy',
+  statistics: true,
+};
+
+/** Key-value metadata stored in the footer: constant, so the bytes depend only on the table and options. */
+const FOOTER_METADATA: Record<string, string> = { 'dyadflow.columns': 'schemas/dyad-features.schema.json' };
+
+// Shared Buffers of the two split values: PLAIN BYTE_ARRAY encoding only reads them.
+const SPLIT_BYTES = SPLIT_NAMES.map((s) => Buffer.from(s, 'utf8'));
+
+function resolveOptions(options: ParquetWriteOptions): Required<ParquetWriteOptions> {
+  const o = { ...DEFAULT_PARQUET_WRITE_OPTIONS, ...stripUndefined(options) };
+  if (!Number.isInteger(o.rowGroupRows) || o.rowGroupRows < 1) {
+    throw new InputError('DF_ERR_PARQUET_OPTIONS', `rowGroupRows must be a positive integer, got ${o.rowGroupRows}`);
+  }
+  if (o.compression !== 'none' && o.compression !== 'snappy') {
+    throw new InputError('DF_ERR_PARQUET_OPTIONS', `compression must be none or snappy, got ${String(o.compression)}`);
+  }
+  return o;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function parquetSchemaOf(layout: FeatureColumnLayout[], o: Required<ParquetWriteOptions>): parquet.ParquetSchema {
+  const def: Record<string, parquet.FieldDefinition> = {};
+  for (const c of layout) {
+    def[c.name] = {
+      type: c.type === 'int32' ? 'INT32' : c.type === 'double' ? 'DOUBLE' : 'UTF8',
+      compression: o.compression === 'snappy' ? 'SNAPPY' : 'UNCOMPRESSED',
+      ...(o.statistics ? {} : { statistics: false }),
+    };
+  }
+  return new parquet.ParquetSchema(def);
+}
+
+async function openWriter(path: string, spread: Spread, o: Required<ParquetWriteOptions>) {
+  const layout = featureColumnLayout(spread);
+  // Data page v1 (not the library's default v2): the most widely read page format; one page per row group.
+  const writer = await parquet.ParquetWriter.openFile(parquetSchemaOf(layout, o), tmpPathOf(path), {
+    rowGroupSize: o.rowGroupRows,
+    pageSize: o.rowGroupRows,
+    useDataPageV2: false,
+  });
+  for (const [k, v] of Object.entries(FOOTER_METADATA)) writer.setMetadata(k, v);
+  return { writer, layout };
+}
+
+function rowObject(table: FeatureTable, layout: FeatureColumnLayout[], row: number): Record<string, unknown> {
+  const rec: Record<string, unknown> = {};
+  for (const c of layout) {
+    rec[c.name] = c.type === 'utf8' ? SPLIT_NAMES[table.split[row]!] : numericValue(table, c.source, row);
+  }
+  return rec;
+}
+
+function checkSplitCodes(table: FeatureTable): void {
+  for (let i = 0; i < table.length; i++) {
+    if (table.split[i]! > SPLIT.test) throw new InvariantError(`split code ${table.split[i]} at row ${i} is neither train nor test`);
+  }
+}
+
+/** Shreds rows [start, end) of one column the way parquetjs-lite's shredRecord does for a REQUIRED leaf. */
+function shredColumn(
+  table: FeatureTable,
+  c: FeatureColumnLayout,
+  start: number,
+  end: number,
+  statistics: boolean,
+): parquet.ColumnBuffer {
+  const n = end - start;
+  const values: unknown[] = [];
+  const distinct = new Set<unknown>();
+  const src = c.source;
+  if (src.block === 'split') {
+    for (let r = start; r < end; r++) {
+      const code = table.split[r]!;
+      values.push(SPLIT_BYTES[code]);
+      if (statistics) distinct.add(SPLIT_NAMES[code]);
+    }
+  } else if (src.block === 'wtl') {
+    for (let r = start; r < end; r++) {
+      const v = table.wtl[r * WTL_WIDTH + src.offset]!;
+      if (Number.isNaN(v)) throw new InvariantError(`${c.name} is NaN at row ${r}`);
+      // The row API stores parseFloat(String(v)): identical except that -0 becomes 0; statistics see the raw value.
+      values.push(v === 0 ? 0 : v);
+      if (statistics) distinct.add(v);
+    }
+  } else if (src.block === 'context') {
+    for (let r = start; r < end; r++) {
+      const v = table.context[r * CONTEXT_WIDTH + src.offset]!;
+      values.push(v);
+      if (statistics) distinct.add(v);
+    }
+  } else {
+    const arr = table[src.block];
+    for (let r = start; r < end; r++) {
+      const v = arr[r]!;
+      values.push(v);
+      if (statistics) distinct.add(v);
+    }
+  }
+  // REQUIRED, non-repeated leaves have max levels 0: the levels are never encoded, only counted.
+  return { dlevels: new Array<number>(n).fill(0), rlevels: new Array<number>(n).fill(0), values, distinct_values: distinct, count: n };
+}
+
+async function finish(writer: parquet.ParquetWriter, path: string): Promise<FileDigest> {
+  await writer.close();
+  await commitTmpFile(path);
+  return digestFile(path);
+}
+
+/**
+ * Writes a FeatureTable as features.parquet by the columnar path (whole columns per row group), to
+ * `path + '.tmp'` then renamed. Same table and options → same bytes. Returns the file's size and SHA-256.
+ */
+export async function writeFeatureTableParquet(
+  path: string,
+  table: FeatureTable,
+  spread: Spread,
+  options: ParquetWriteOptions = {},
+): Promise<FileDigest> {
+  const o = resolveOptions(options);
+  checkSplitCodes(table);
+  const { writer, layout } = await openWriter(path, spread, o);
+  try {
+    for (let start = 0; start < table.length; start += o.rowGroupRows) {
+      const end = Math.min(table.length, start + o.rowGroupRows);
+      const prefilled = end - 1 - start;
+      if (prefilled > 0) {
+        const columnData: Record<string, parquet.ColumnBuffer> = {};
+        const pages: Record<string, unknown[]> = {};
+        for (const c of layout) {
+          columnData[c.name] = shredColumn(table, c, start, end - 1, o.statistics);
+          pages[c.name] = [];
+        }
+        writer.rowBuffer = { rowCount: prefilled, pageRowCount: prefilled, columnData, pages };
+      } else {
+        writer.rowBuffer = {};
+      }
+      // The group's last row goes through appendRow, which encodes the page and writes the row group
+      // once rowCount reaches rowGroupSize (set to this group's size, smaller for the last group).
+      writer.rowGroupSize = end - start;
+      await writer.appendRow(rowObject(table, layout, end - 1));
+      if (writer.rowBuffer.rowCount !== undefined) {
+        throw new InvariantError('parquetjs-lite did not flush the row group: its internals changed (pin 0.8.7)');
+      }
+    }
+    return await finish(writer, path);
+  } catch (err) {
+    await removeTmpFile(path);
+    throw err;
+  }
+}
+
+/**
+ * Writes the same file through parquetjs-lite's row API (`appendRow` per row): about 10× slower; the
+ * reference the columnar path must equal byte for byte.
+ */
+export async function writeFeatureTableParquetRows(
+  path: string,
+  table: FeatureTable,
+  spread: Spread,
+  options: ParquetWriteOptions = {},
+): Promise<FileDigest> {
+  const o = resolveOptions(options);
+  checkSplitCodes(table);
+  const { writer, layout } = await openWriter(path, spread, o);
+  try {
+    for (let r = 0; r < table.length; r++) await writer.appendRow(rowObject(table, layout, r));
+    return await finish(writer, path);
+  } catch (err) {
+    await removeTmpFile(path);
+    throw err;
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Reads features.parquet back into a FeatureTable with parquetjs-lite's own reader (row group by row group). */
+export async function readFeatureTableParquet(path: string): Promise<FeatureTable> {
+  let reader: parquet.ParquetReader;
+  try {
+    reader = await parquet.ParquetReader.openFile(path);
+  } catch (err) {
+    throw new InputError('DF_ERR_SNAPSHOT_READ', `${path}: cannot open as Parquet: ${describe(err)}`, { cause: err });
+  }
+  try {
+    const names = reader.getSchema().fieldList.map((f) => f.name);
+    const spread = spreadOfColumnNames(names);
+    if (spread === null) {
+      throw new InputError('DF_ERR_SNAPSHOT_COLUMNS', `${path}: columns are not those of schemas/dyad-features.schema.json`);
+    }
+    const layout = featureColumnLayout(spread);
+    const table = allocateFeatureTable(Number(reader.getRowCount()));
+    const cursor = reader.getCursor();
+    let row = 0;
+    for (let group = await cursor.nextRowGroup(); group !== null; group = await cursor.nextRowGroup()) {
+      for (const rec of group) {
+        if (row >= table.length) throw new InputError('DF_ERR_SNAPSHOT_READ', `${path}: more rows than the footer's count`);
+        for (const c of layout) {
+          const v = rec[c.name];
+          const src = c.source;
+          if (src.block === 'split') {
+            const code = SPLIT_NAMES.indexOf(v as (typeof SPLIT_NAMES)[number]);
+            if (code < 0) throw new InputError('DF_ERR_SNAPSHOT_READ', `${path}: row ${row}: split is ${String(v)}`);
+            table.split[row] = code;
+          } else if (src.block === 'wtl') {
+            table.wtl[row * WTL_WIDTH + src.offset] = v as number;
+          } else if (src.block === 'context') {
+            table.context[row * CONTEXT_WIDTH + src.offset] = v as number;
+          } else {
+            table[src.block][row] = v as number;
+          }
+        }
+        row++;
+      }
+    }
+    if (row !== table.length) throw new InputError('DF_ERR_SNAPSHOT_READ', `${path}: ${row} rows, the footer says ${table.length}`);
+    return table;
+  } finally {
+    await reader.close();
+  }
+}

@@ -1,0 +1,148 @@
+// The one column list of a dyad feature snapshot (issue 4 item 3). The Parquet schema, the Arrow schema,
+// the manifest's `columns` and schemas/dyad-features.schema.json all follow it; a test checks the schema file.
+import { InvariantError } from '../../core/errors.js';
+import { CONTEXT_COLUMN_NAMES, CONTEXT_WIDTH, WTL_WIDTH, wtlColumnNames, type FeatureTable, type Spread } from '../../core/features/feature-table.js';
+
+/** Logical type of a snapshot column: Parquet INT32 / DOUBLE / BYTE_ARRAY (UTF8); Arrow Int32 / Float64 / Dictionary<Int8, Utf8>. */
+export type ColumnType = 'int32' | 'double' | 'utf8';
+
+/** One column as the manifest and the schema file describe it. */
+export interface FeatureColumn {
+  name: string;
+  type: ColumnType;
+  nullable: false;
+  meaning: string;
+}
+
+/** Where a column's values live in a FeatureTable. */
+export type ColumnSource =
+  | { block: 'userIds' | 'itemIds' | 'weeks' | 'split' | 'click' | 'bookmark' | 'reply' }
+  | { block: 'wtl' | 'context'; offset: number };
+
+/** A column with the place of its values in a FeatureTable (internal to the snapshot adapters). */
+export interface FeatureColumnLayout extends FeatureColumn {
+  source: ColumnSource;
+}
+
+/** The values of the `split` column, indexed by SPLIT code (0 train, 1 test). */
+export const SPLIT_NAMES = ['train', 'test'] as const;
+
+const STAT_MEANING: Record<string, string> = {
+  mean: 'mean',
+  std: 'population standard deviation',
+  var: 'population variance',
+  max: 'maximum',
+  min: 'minimum',
+  nonzero: 'number of non-zero entries divided by K',
+};
+
+const VECTOR_MEANING: Record<string, string> = {
+  win: "WIN (share of the neighbour's other entries with a smaller IM value than its value for the item)",
+  loss: "LOSS (share of the neighbour's other entries with a larger IM value than its value for the item)",
+  tie: "TIE (share of the neighbour's other entries with the same IM value as its value for the item)",
+};
+
+function wtlMeaning(name: string): string {
+  const [vector, stat] = name.split('_') as [string, string];
+  return (
+    `${STAT_MEANING[stat]} over the dyad's neighbours of ${VECTOR_MEANING[vector]}; 0 when the dyad has no ` +
+    'neighbours (Volkovs & Zemel 2012; method.md §3)'
+  );
+}
+
+function contextMeaning(name: string): string {
+  const side = name.startsWith('user_') ? 'user' : 'item';
+  const field = name.slice(side.length + 1);
+  const file = side === 'user' ? 'users.csv' : 'items.csv';
+  const coding = field === 'country' ? ', coded de 1, at 2, ch 3, non_dach 4, anything else 0' : '';
+  return `raw ${file} field ${field} of the ${side}${coding}; 0 when NULL, empty or without a profile (method.md §4)`;
+}
+
+const LABEL_MEANING = {
+  click: 'clicked (interaction type 1)',
+  bookmark: 'bookmarked (interaction type 2)',
+  reply: 'replied (interaction type 3)',
+} as const;
+
+/** The snapshot's columns in file order, with where each one's values live in a FeatureTable. */
+export function featureColumnLayout(spread: Spread): FeatureColumnLayout[] {
+  const wtlNames = wtlColumnNames(spread);
+  const cols: FeatureColumnLayout[] = [
+    { name: 'user_id', type: 'int32', nullable: false, meaning: 'external user id', source: { block: 'userIds' } },
+    { name: 'item_id', type: 'int32', nullable: false, meaning: 'external item id', source: { block: 'itemIds' } },
+    {
+      name: 'week',
+      type: 'int32',
+      nullable: false,
+      meaning: "ISO year × 100 + ISO week of the dyad's first event (e.g. 201534)",
+      source: { block: 'weeks' },
+    },
+    {
+      name: 'split',
+      type: 'utf8',
+      nullable: false,
+      meaning: "'train' or 'test': the offline split of method.md §5 (per user by time, or random 30/70)",
+      source: { block: 'split' },
+    },
+  ];
+  if (wtlNames.length !== WTL_WIDTH) throw new InvariantError('wtlColumnNames must give 15 names');
+  wtlNames.forEach((name, offset) =>
+    cols.push({ name, type: 'double', nullable: false, meaning: wtlMeaning(name), source: { block: 'wtl', offset } }),
+  );
+  if (CONTEXT_COLUMN_NAMES.length !== CONTEXT_WIDTH) throw new InvariantError('CONTEXT_COLUMN_NAMES must give 16 names');
+  CONTEXT_COLUMN_NAMES.forEach((name, offset) =>
+    cols.push({ name, type: 'int32', nullable: false, meaning: contextMeaning(name), source: { block: 'context', offset } }),
+  );
+  for (const label of ['click', 'bookmark', 'reply'] as const) {
+    cols.push({
+      name: label,
+      type: 'int32',
+      nullable: false,
+      meaning: `1 if the user ${LABEL_MEANING[label]} the item (in a stream snapshot: within the window), else 0`,
+      source: { block: label },
+    });
+  }
+  return cols;
+}
+
+/** The snapshot's columns in file order, as the manifest and schemas/dyad-features.schema.json list them. */
+export function featureColumns(spread: Spread): FeatureColumn[] {
+  return featureColumnLayout(spread).map(({ name, type, nullable, meaning }) => ({ name, type, nullable, meaning }));
+}
+
+/** Which spread a list of column names was written with, or null when it matches neither column list. */
+export function spreadOfColumnNames(names: readonly string[]): Spread | null {
+  for (const spread of ['std', 'var'] as const) {
+    const expected = featureColumnLayout(spread).map((c) => c.name);
+    if (expected.length === names.length && expected.every((n, i) => n === names[i])) return spread;
+  }
+  return null;
+}
+
+/** An empty FeatureTable of `length` rows (zeros), to be filled column by column by a reader. */
+export function allocateFeatureTable(length: number): FeatureTable {
+  return {
+    length,
+    userIds: new Int32Array(length),
+    itemIds: new Int32Array(length),
+    weeks: new Int32Array(length),
+    split: new Uint8Array(length),
+    wtl: new Float64Array(length * WTL_WIDTH),
+    context: new Int32Array(length * CONTEXT_WIDTH),
+    click: new Uint8Array(length),
+    bookmark: new Uint8Array(length),
+    reply: new Uint8Array(length),
+  };
+}
+
+/** Value of column `source` at row `row` as a number (split as its code 0/1). */
+export function numericValue(table: FeatureTable, source: ColumnSource, row: number): number {
+  switch (source.block) {
+    case 'wtl':
+      return table.wtl[row * WTL_WIDTH + source.offset]!;
+    case 'context':
+      return table.context[row * CONTEXT_WIDTH + source.offset]!;
+    default:
+      return table[source.block][row]!;
+  }
+}
