@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { produceCommand } from './produce.js';
 
 /** A subcommand: adds itself to the program; its action resolves to an exit code via `setExit`. */
 export type CommandModule = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
 
 /** Every subcommand of `dyadflow`, in help order. */
-export const COMMANDS: CommandModule[] = [];
+export const COMMANDS: CommandModule[] = [
+  produceCommand,
+];
