@@ -1,0 +1,16 @@
+// The RecSys Challenge 2016 file adapter: streaming readers and writers of the four tab-separated files.
+export { createDeadLetterFile, createDeadLetterMemory, type BadRow, type DeadLetterSink } from './bad-row.js';
+export { IMPRESSION_COLUMNS, INTERACTION_COLUMNS, ITEM_COLUMNS, USER_COLUMNS, headerLine } from './format.js';
+export { readInteractionBatches, type InteractionBatch, type InteractionReadSummary } from './read-interactions.js';
+export { readImpressionBatches, type ImpressionBatch, type ImpressionReadSummary } from './read-impressions.js';
+export { readProfiles } from './read-profiles.js';
+export { loadDataset, type LoadOptions } from './load-dataset.js';
+export {
+  createImpressionWriter,
+  createInteractionWriter,
+  createItemWriter,
+  createUserWriter,
+  type ItemProfileRow,
+  type RecsysWriter,
+  type UserProfileRow,
+} from './write.js';
