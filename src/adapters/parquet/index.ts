@@ -246,6 +246,8 @@ export async function readFeatureTableParquet(path: string): Promise<FeatureTabl
             table.wtl[row * WTL_WIDTH + src.offset] = v as number;
           } else if (src.block === 'context') {
             table.context[row * CONTEXT_WIDTH + src.offset] = v as number;
+          } else if ((src.block === 'click' || src.block === 'bookmark' || src.block === 'reply') && v !== 0 && v !== 1) {
+            throw new InputError('DF_ERR_SNAPSHOT_READ', `${path}: row ${row}: ${c.name} is ${String(v)}, not 0 or 1`);
           } else {
             table[src.block][row] = v as number;
           }

@@ -1,0 +1,173 @@
+// features.arrow: the dyad feature table as an Arrow IPC file (apache-arrow 21), what the trainer reads back.
+// One record batch, columns built zero-copy where the table already holds them column-wise. `split` is a
+// dictionary column (Int8 indices into ['train', 'test']): its indices are the table's SPLIT codes, so it is
+// written and read without conversion, and pyarrow/pandas see it as a categorical.
+import { readFileSync } from 'node:fs';
+import {
+  Dictionary,
+  Field,
+  Float64,
+  Int8,
+  Int32,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Utf8,
+  makeData,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
+  type Data,
+  type DataType,
+} from 'apache-arrow';
+import { InputError, InvariantError } from '../../core/errors.js';
+import { CONTEXT_WIDTH, SPLIT, WTL_WIDTH, type FeatureTable, type Spread } from '../../core/features/feature-table.js';
+import { SPLIT_NAMES, allocateFeatureTable, featureColumnLayout, spreadOfColumnNames, type FeatureColumnLayout } from '../snapshot/columns.js';
+import { writeFileAtomic, type FileDigest } from '../snapshot/files.js';
+
+/** Schema metadata of features.arrow: constant, so the bytes depend only on the table. */
+const SCHEMA_METADATA = new Map([['dyadflow.columns', 'schemas/dyad-features.schema.json']]);
+
+/** Dictionary id of the `split` column in the IPC stream. */
+const SPLIT_DICTIONARY_ID = 0;
+
+function splitType(): Dictionary<Utf8, Int8> {
+  return new Dictionary(new Utf8(), new Int8(), SPLIT_DICTIONARY_ID, false);
+}
+
+function arrowType(c: FeatureColumnLayout): DataType {
+  return c.type === 'int32' ? new Int32() : c.type === 'double' ? new Float64() : splitType();
+}
+
+/** The Arrow schema of features.arrow for a spread, derived from the snapshot column list. */
+export function featureArrowSchema(spread: Spread): Schema {
+  return new Schema(
+    featureColumnLayout(spread).map((c) => new Field(c.name, arrowType(c), false)),
+    SCHEMA_METADATA,
+  );
+}
+
+function columnData(table: FeatureTable, c: FeatureColumnLayout): Data {
+  const n = table.length;
+  const src = c.source;
+  switch (src.block) {
+    case 'userIds':
+    case 'itemIds':
+    case 'weeks':
+      return makeData({ type: new Int32(), length: n, nullCount: 0, data: table[src.block] });
+    case 'click':
+    case 'bookmark':
+    case 'reply':
+      return makeData({ type: new Int32(), length: n, nullCount: 0, data: Int32Array.from(table[src.block]) });
+    case 'split': {
+      for (let i = 0; i < n; i++) {
+        if (table.split[i]! > SPLIT.test) throw new InvariantError(`split code ${table.split[i]} at row ${i} is neither train nor test`);
+      }
+      const indices = new Int8Array(table.split.buffer, table.split.byteOffset, n);
+      const dictionary = vectorFromArray([...SPLIT_NAMES], new Utf8());
+      return makeData({ type: splitType(), length: n, nullCount: 0, data: indices, dictionary });
+    }
+    case 'wtl': {
+      const col = new Float64Array(n);
+      for (let i = 0, j = src.offset; i < n; i++, j += WTL_WIDTH) col[i] = table.wtl[j]!;
+      return makeData({ type: new Float64(), length: n, nullCount: 0, data: col });
+    }
+    case 'context': {
+      const col = new Int32Array(n);
+      for (let i = 0, j = src.offset; i < n; i++, j += CONTEXT_WIDTH) col[i] = table.context[j]!;
+      return makeData({ type: new Int32(), length: n, nullCount: 0, data: col });
+    }
+  }
+}
+
+/** Encodes a FeatureTable as Arrow IPC file bytes (one record batch). Same table → same bytes. */
+export function encodeFeatureTableArrow(table: FeatureTable, spread: Spread): Uint8Array {
+  const schema = featureArrowSchema(spread);
+  const layout = featureColumnLayout(spread);
+  const children = layout.map((c) => columnData(table, c));
+  const struct = makeData({ type: new Struct(schema.fields), length: table.length, nullCount: 0, children });
+  const arrowTable = new Table(schema, [new RecordBatch(schema, struct)]);
+  return tableToIPC(arrowTable, 'file');
+}
+
+/** Writes a FeatureTable as features.arrow (Arrow IPC file) to `path + '.tmp'`, then renames; returns size and SHA-256. */
+export async function writeFeatureTableArrow(path: string, table: FeatureTable, spread: Spread): Promise<FileDigest> {
+  return writeFileAtomic(path, encodeFeatureTableArrow(table, spread));
+}
+
+function fail(where: string, message: string): never {
+  throw new InputError('DF_ERR_SNAPSHOT_READ', `${where}: ${message}`);
+}
+
+/** Decodes Arrow IPC bytes written by encodeFeatureTableArrow into a FeatureTable and the spread its columns name. */
+export function decodeFeatureTableArrow(bytes: Uint8Array, where = 'features.arrow'): { table: FeatureTable; spread: Spread } {
+  let arrowTable: Table;
+  try {
+    arrowTable = tableFromIPC(bytes);
+  } catch (err) {
+    fail(where, `not an Arrow IPC file: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const spread = spreadOfColumnNames(arrowTable.schema.fields.map((f) => f.name));
+  if (spread === null) fail(where, 'columns are not those of schemas/dyad-features.schema.json');
+  const layout = featureColumnLayout(spread);
+  const n = arrowTable.numRows;
+  const table = allocateFeatureTable(n);
+  layout.forEach((c, ci) => {
+    const field = arrowTable.schema.fields[ci]!;
+    const expected = arrowType(c);
+    if (field.type.typeId !== expected.typeId || String(field.type) !== String(expected)) {
+      fail(where, `column ${c.name} has type ${String(field.type)}, expected ${String(expected)}`);
+    }
+    const vector = arrowTable.getChildAt(ci)!;
+    if (vector.nullCount > 0) fail(where, `column ${c.name} has nulls`);
+    let row = 0;
+    for (const data of vector.data) {
+      const len = data.length;
+      const src = c.source;
+      if (src.block === 'split') {
+        // Map through the file's own dictionary rather than assuming its order.
+        const dict = (data.dictionary?.toArray() ?? []) as string[];
+        const codeOf = dict.map((s) => SPLIT_NAMES.indexOf(s as (typeof SPLIT_NAMES)[number]));
+        const idx = data.values as Int8Array;
+        for (let i = 0; i < len; i++) {
+          const code = codeOf[idx[i]!];
+          if (code === undefined || code < 0) fail(where, `row ${row + i}: split is not train or test`);
+          table.split[row + i] = code;
+        }
+      } else if (src.block === 'wtl') {
+        const vals = data.values as Float64Array;
+        for (let i = 0, j = row * WTL_WIDTH + src.offset; i < len; i++, j += WTL_WIDTH) table.wtl[j] = vals[i]!;
+      } else if (src.block === 'context') {
+        const vals = data.values as Int32Array;
+        for (let i = 0, j = row * CONTEXT_WIDTH + src.offset; i < len; i++, j += CONTEXT_WIDTH) table.context[j] = vals[i]!;
+      } else if (src.block === 'click' || src.block === 'bookmark' || src.block === 'reply') {
+        const vals = data.values as Int32Array;
+        const out = table[src.block];
+        for (let i = 0; i < len; i++) {
+          const v = vals[i]!;
+          if (v !== 0 && v !== 1) fail(where, `row ${row + i}: ${c.name} is ${v}, not 0 or 1`);
+          out[row + i] = v;
+        }
+      } else {
+        table[src.block].set((data.values as Int32Array).subarray(0, len), row);
+      }
+      row += len;
+    }
+    if (row !== n) fail(where, `column ${c.name} has ${row} values for ${n} rows`);
+  });
+  return { table, spread };
+}
+
+/** Reads features.arrow back into a FeatureTable (what the trainer reads). */
+export function readFeatureTableArrow(path: string): FeatureTable {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new InputError('DF_ERR_SNAPSHOT_READ', `${path}: cannot read: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+  return decodeFeatureTableArrow(bytes, path).table;
+}
