@@ -1,7 +1,7 @@
 // `dyadflow produce --data DIR --brokers LIST [--rate N] [--topic-prefix P] [--partitions N] [--json]` (issue 3).
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
-import { parseBrokers } from '../../adapters/kafka/index.js';
+import { parseBrokers, topicNames } from '../../adapters/kafka/index.js';
 import { estimateMessages, produceDataset, type ProduceSummary } from '../../../pipelines/produce.js';
 import { EXIT, type CliIo } from '../io.js';
 import { createProgress, logLine } from '../progress.js';
@@ -60,7 +60,7 @@ export const produceCommand: CommandModule = (program: Command, io: CliIo, setEx
       const quiet = Boolean(flags.json);
       // The bar's total is a newline count of both files, taken only when a bar is drawn.
       const progress = io.isTTY && !quiet ? createProgress(io, 'produce', await estimateMessages(flags.data)) : undefined;
-      logLine(io, `produce: ${flags.data} → ${brokers.join(',')} (${flags.topicPrefix}.*)${ratePerS ? ` at ${ratePerS} msg/s` : ''}`, quiet);
+      topicNames(flags.topicPrefix); // a bad prefix is exit 2 before any file is read
       const summary = await produceDataset({
         dataDir: flags.data,
         brokers,
@@ -73,6 +73,7 @@ export const produceCommand: CommandModule = (program: Command, io: CliIo, setEx
       }).finally(() => progress?.stop());
       if (flags.json) io.stdout(JSON.stringify(summary) + '\n');
       else io.stdout(humanSummary(summary));
+      if (summary.createdTopics.length > 0) logLine(io, `produce: created topics ${summary.createdTopics.join(', ')}`, quiet);
       setExit(EXIT.ok);
     });
 };
