@@ -1,0 +1,34 @@
+// Public API of the evaluation stage (method.md §7): metrics, calibration, significance, Fig. 2 types.
+export { erfc, normalCdf, normalSf, sigmoid, softplus } from './special.js';
+export { evaluationOrder, meanOfValues, perUserRanking, pooledAuc } from './ranking.js';
+export type { PerUserRanking, PerUserValues, ScoreArray } from './ranking.js';
+export {
+  applyCalibration,
+  chooseThreshold,
+  confusionAt,
+  DEFAULT_THRESHOLD,
+  f1FromConfusion,
+  f1Score,
+  fitLogisticCalibration,
+  PAPER_THRESHOLD_GRID,
+  sigmoidAll,
+} from './classification.js';
+export type { Calibration, Confusion, ThresholdChoice } from './classification.js';
+export { rankSumTest, wilcoxonSignedRank } from './significance.js';
+export type { RankSumOptions, RankSumResult, SignedRankOptions, SignedRankResult, TestMethod } from './significance.js';
+export { buildFig2, compareTasks, evaluateTask, FIG2_TASKS, fig2Entry, pairByUser, SIGNIFICANCE_LEVEL } from './evaluate-task.js';
+export type {
+  EvaluateTaskOptions,
+  Fig2,
+  Fig2Entry,
+  Fig2NullReasons,
+  Fig2Task,
+  MetricName,
+  NullReasons,
+  PValues,
+  ScoreKind,
+  TaskComparison,
+  TaskDyads,
+  TaskEvaluation,
+  TaskMetrics,
+} from './evaluate-task.js';

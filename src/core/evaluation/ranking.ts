@@ -1,0 +1,184 @@
+// Ranking metrics of method.md §7: per-user AUC (paper §5: the fraction of correctly ordered
+// (positive, negative) pairs of a user, ties ½), pooled AUC, and AP@k as the authors' code computes it
+// (authors-code.md §5.3: AP_u@k = (1/k) Σ_{j<=k} r_j · precision@j).
+//
+// Order of a user's dyads (it decides AP@k when scores tie): score descending, then item id ascending,
+// then input position. AUC does not depend on that order: tied scores get mid-ranks, so a tied
+// (positive, negative) pair counts ½ whatever the order.
+import { invariant } from '../errors.js';
+
+/** Scores of dyads, one per dyad; higher means "more likely positive". */
+export type ScoreArray = Float64Array | Float32Array;
+
+/** Values of one per-user metric, for the users that qualify, in ascending user id order. */
+export interface PerUserValues {
+  userIds: Int32Array;
+  values: Float64Array;
+}
+
+/** Per-user ranking metrics of one task, each over the users it is defined for. */
+export interface PerUserRanking {
+  /** Users with at least one positive and one negative dyad. */
+  auc: PerUserValues;
+  /** Every user with at least one evaluated dyad (no positive: 0). AP@1. */
+  ap1: PerUserValues;
+  /** Every user with at least one evaluated dyad (no positive: 0). AP@5 divided by 5 (the authors). */
+  ap5: PerUserValues;
+  /** Every user with at least one evaluated dyad (no positive: 0). AP@5 divided by min(5, #positives). */
+  ap5Norm: PerUserValues;
+  /** Users with at least one positive dyad. */
+  usersWithPositive: number;
+}
+
+function checkInputs(userIds: Int32Array | null, itemIds: Int32Array | null, labels: Uint8Array, scores: ScoreArray): void {
+  const n = labels.length;
+  invariant(scores.length === n, `scores (${scores.length}) and labels (${n}) differ in length`);
+  if (userIds) invariant(userIds.length === n, `userIds (${userIds.length}) and labels (${n}) differ in length`);
+  if (itemIds) invariant(itemIds.length === n, `itemIds (${itemIds.length}) and labels (${n}) differ in length`);
+  for (let i = 0; i < n; i++) invariant(!Number.isNaN(scores[i]!), `score of dyad ${i} is NaN`);
+}
+
+/**
+ * Positions of the dyads in evaluation order: user id ascending, score descending, item id ascending,
+ * then input position, so the order never depends on how the input happened to be arranged
+ * (except for exact duplicates of (user, item, score)).
+ */
+export function evaluationOrder(userIds: Int32Array, itemIds: Int32Array, scores: ScoreArray): Uint32Array {
+  const n = userIds.length;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => {
+    const du = userIds[a]! - userIds[b]!;
+    if (du !== 0) return du;
+    const sa = scores[a]!;
+    const sb = scores[b]!;
+    if (sa > sb) return -1;
+    if (sa < sb) return 1;
+    const di = itemIds[a]! - itemIds[b]!;
+    if (di !== 0) return di;
+    return a - b;
+  });
+  return order;
+}
+
+/**
+ * Twice the sum of the ascending mid-ranks of the positives among `count` dyads listed by descending score
+ * at `order[start..start+count)`. Doubling keeps every mid-rank an integer, so the sum is exact.
+ */
+function doubledPositiveRankSum(order: Uint32Array, start: number, count: number, labels: Uint8Array, scores: ScoreArray): number {
+  let sum2 = 0;
+  let g0 = 0;
+  while (g0 < count) {
+    const s = scores[order[start + g0]!]!;
+    let g1 = g0 + 1;
+    let positives = labels[order[start + g0]!] !== 0 ? 1 : 0;
+    while (g1 < count && scores[order[start + g1]!] === s) {
+      if (labels[order[start + g1]!] !== 0) positives++;
+      g1++;
+    }
+    // Positions g0..g1-1 in descending order hold ascending ranks count-g1+1 .. count-g0.
+    sum2 += positives * (2 * count - g0 - g1 + 1);
+    g0 = g1;
+  }
+  return sum2;
+}
+
+/** AUC from the doubled positive rank sum: (R₊ − P(P+1)/2)/(P·N), the Mann–Whitney U over P·N. */
+function aucFromDoubledRankSum(sum2: number, positives: number, negatives: number): number {
+  return (sum2 - positives * (positives + 1)) / (2 * positives * negatives);
+}
+
+/**
+ * Per-user AUC, AP@1, AP@5 and normalised AP@5 of one task (method.md §7). O(n log n) for the sort,
+ * then one pass. Labels are 0/1 (any non-zero counts as positive).
+ */
+export function perUserRanking(userIds: Int32Array, itemIds: Int32Array, labels: Uint8Array, scores: ScoreArray): PerUserRanking {
+  checkInputs(userIds, itemIds, labels, scores);
+  const n = labels.length;
+  const order = evaluationOrder(userIds, itemIds, scores);
+  let users = 0;
+  for (let j = 0; j < n; j++) if (j === 0 || userIds[order[j]!] !== userIds[order[j - 1]!]) users++;
+
+  const apUserIds = new Int32Array(users);
+  const ap1 = new Float64Array(users);
+  const ap5 = new Float64Array(users);
+  const ap5Norm = new Float64Array(users);
+  const aucUserIdsAll = new Int32Array(users);
+  const aucAll = new Float64Array(users);
+  let aucCount = 0;
+  let usersWithPositive = 0;
+
+  let u = 0;
+  let start = 0;
+  while (start < n) {
+    const userId = userIds[order[start]!]!;
+    let end = start + 1;
+    while (end < n && userIds[order[end]!] === userId) end++;
+    const count = end - start;
+
+    let positives = 0;
+    let hits = 0;
+    let sumPrecision = 0;
+    let sum1 = 0;
+    for (let j = 0; j < count; j++) {
+      if (labels[order[start + j]!] === 0) continue;
+      positives++;
+      if (j < 5) {
+        hits++;
+        sumPrecision += hits / (j + 1);
+        if (j === 0) sum1 = 1;
+      }
+    }
+    apUserIds[u] = userId;
+    ap1[u] = sum1;
+    ap5[u] = sumPrecision / 5;
+    ap5Norm[u] = positives > 0 ? sumPrecision / Math.min(5, positives) : 0;
+    if (positives > 0) usersWithPositive++;
+
+    const negatives = count - positives;
+    if (positives > 0 && negatives > 0) {
+      aucUserIdsAll[aucCount] = userId;
+      aucAll[aucCount] = aucFromDoubledRankSum(doubledPositiveRankSum(order, start, count, labels, scores), positives, negatives);
+      aucCount++;
+    }
+    u++;
+    start = end;
+  }
+
+  return {
+    auc: { userIds: aucUserIdsAll.slice(0, aucCount), values: aucAll.slice(0, aucCount) },
+    ap1: { userIds: apUserIds, values: ap1 },
+    ap5: { userIds: apUserIds.slice(), values: ap5 },
+    ap5Norm: { userIds: apUserIds.slice(), values: ap5Norm },
+    usersWithPositive,
+  };
+}
+
+/**
+ * AUC over all dyads together (pooled, not per user): the fraction of correctly ordered (positive,
+ * negative) pairs, ties ½. `null` when there is no positive or no negative.
+ */
+export function pooledAuc(labels: Uint8Array, scores: ScoreArray): number | null {
+  checkInputs(null, null, labels, scores);
+  const n = labels.length;
+  let positives = 0;
+  for (let i = 0; i < n; i++) if (labels[i] !== 0) positives++;
+  const negatives = n - positives;
+  if (positives === 0 || negatives === 0) return null;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => {
+    const sa = scores[a]!;
+    const sb = scores[b]!;
+    return sa > sb ? -1 : sa < sb ? 1 : a - b;
+  });
+  return aucFromDoubledRankSum(doubledPositiveRankSum(order, 0, n, labels, scores), positives, negatives);
+}
+
+/** Mean of a per-user metric, summed in ascending user id order; `null` when no user qualifies. */
+export function meanOfValues(values: Float64Array): number | null {
+  if (values.length === 0) return null;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i]!;
+  return sum / values.length;
+}
