@@ -27,27 +27,20 @@ export interface FeatureColumnLayout extends FeatureColumn {
 /** The values of the `split` column, indexed by SPLIT code (0 train, 1 test). */
 export const SPLIT_NAMES = ['train', 'test'] as const;
 
-const STAT_MEANING: Record<string, string> = {
-  mean: 'mean',
-  std: 'population standard deviation',
-  var: 'population variance',
-  max: 'maximum',
-  min: 'minimum',
-  nonzero: 'number of non-zero entries divided by K',
-};
-
 const VECTOR_MEANING: Record<string, string> = {
-  win: "WIN (share of the neighbour's other entries with a smaller IM value than its value for the item)",
-  loss: "LOSS (share of the neighbour's other entries with a larger IM value than its value for the item)",
-  tie: "TIE (share of the neighbour's other entries with the same IM value as its value for the item)",
+  win: 'WIN (for a neighbour v: the share of its other entries with a smaller IM value than IM(v, item))',
+  loss: 'LOSS (for a neighbour v: the share of its other entries with a larger IM value than IM(v, item))',
+  tie: 'TIE (for a neighbour v: the share of its other entries with the same IM value as IM(v, item))',
 };
 
 function wtlMeaning(name: string): string {
   const [vector, stat] = name.split('_') as [string, string];
-  return (
-    `${STAT_MEANING[stat]} over the dyad's neighbours of ${VECTOR_MEANING[vector]}; 0 when the dyad has no ` +
-    'neighbours (Volkovs & Zemel 2012; method.md §3)'
-  );
+  const of = VECTOR_MEANING[vector]!;
+  const what =
+    stat === 'nonzero'
+      ? `number of the dyad's neighbours with a non-zero ${of}, divided by K`
+      : `${{ mean: 'mean', std: 'population standard deviation', var: 'population variance', max: 'maximum', min: 'minimum' }[stat]} over the dyad's neighbours of ${of}`;
+  return `${what}; 0 when the dyad has no neighbours (Volkovs & Zemel 2012; method.md §3)`;
 }
 
 function contextMeaning(name: string): string {

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { featureColumns, spreadOfColumnNames } from '../../../src/adapters/snapshot/columns.js';
+import { readSchema, validatorFor } from '../../../src/adapters/schemas/validators.js';
+import { CONTEXT_COLUMN_NAMES, type Spread } from '../../../src/core/features/feature-table.js';
+
+interface PropertySchema {
+  type: string;
+  description: string;
+  enum?: unknown[];
+}
+
+/** The column list the schema file describes for a spread, read the way its description says. */
+function columnsFromSchemaFile(spread: Spread) {
+  const schema = readSchema('dyad-features.schema.json') as { properties: Record<string, PropertySchema> };
+  const other = spread === 'std' ? '_var' : '_std';
+  return Object.entries(schema.properties)
+    .filter(([name]) => !name.endsWith(other))
+    .map(([name, p]) => ({
+      name,
+      type: p.type === 'integer' ? 'int32' : p.type === 'number' ? 'double' : 'utf8',
+      nullable: false,
+      meaning: p.description,
+    }));
+}
+
+describe('snapshot columns', () => {
+  it('are user_id, item_id, week, split, 15 statistics, 16 context columns and 3 labels, in that order', () => {
+    const names = featureColumns('std').map((c) => c.name);
+    expect(names.slice(0, 9)).toEqual(['user_id', 'item_id', 'week', 'split', 'win_mean', 'win_std', 'win_max', 'win_min', 'win_nonzero']);
+    expect(names.slice(9, 19)).toEqual([
+      'loss_mean', 'loss_std', 'loss_max', 'loss_min', 'loss_nonzero',
+      'tie_mean', 'tie_std', 'tie_max', 'tie_min', 'tie_nonzero',
+    ]);
+    expect(names.slice(19, 35)).toEqual([...CONTEXT_COLUMN_NAMES]);
+    expect(names.slice(35)).toEqual(['click', 'bookmark', 'reply']);
+    expect(featureColumns('var').map((c) => c.name)[5]).toBe('win_var');
+    expect(featureColumns('std').filter((c) => c.type === 'double')).toHaveLength(15);
+    expect(featureColumns('std').filter((c) => c.type === 'utf8').map((c) => c.name)).toEqual(['split']);
+  });
+
+  it.each<Spread>(['std', 'var'])('match schemas/dyad-features.schema.json exactly (spread %s)', (spread) => {
+    expect(columnsFromSchemaFile(spread)).toEqual(featureColumns(spread));
+  });
+
+  it('tell the spread from column names', () => {
+    expect(spreadOfColumnNames(featureColumns('std').map((c) => c.name))).toBe('std');
+    expect(spreadOfColumnNames(featureColumns('var').map((c) => c.name))).toBe('var');
+    expect(spreadOfColumnNames(featureColumns('std').map((c) => c.name).reverse())).toBeNull();
+    expect(spreadOfColumnNames(['user_id'])).toBeNull();
+  });
+});
+
+describe('schemas/dyad-features.schema.json', () => {
+  const row = (spread: Spread): Record<string, unknown> =>
+    Object.fromEntries(featureColumns(spread).map((c) => [c.name, c.type === 'utf8' ? 'train' : c.type === 'double' ? 0.25 : 1]));
+
+  it('accepts a row of either spread', () => {
+    const validate = validatorFor('dyad-features.schema.json');
+    expect(validate(row('std'))).toBe(true);
+    expect(validate(row('var'))).toBe(true);
+  });
+
+  it('refuses both spreads at once, a missing column, a null, an unknown split and a label of 2', () => {
+    const validate = validatorFor('dyad-features.schema.json');
+    expect(validate({ ...row('std'), win_var: 0 })).toBe(false);
+    const { tie_min: _drop, ...missing } = row('std');
+    expect(validate(missing)).toBe(false);
+    expect(validate({ ...row('std'), user_region: null })).toBe(false);
+    expect(validate({ ...row('std'), split: 'validation' })).toBe(false);
+    expect(validate({ ...row('std'), reply: 2 })).toBe(false);
+    expect(validate({ ...row('std'), user_id: 2 ** 31 })).toBe(false);
+  });
+});
