@@ -27,7 +27,7 @@ export async function* readImpressionBatches(
   path: string,
   opts: { deadLetters: DeadLetterSink; batchRows?: number },
 ): AsyncGenerator<ImpressionBatch, ImpressionReadSummary> {
-  const batchRows = Math.max(1, Math.floor(opts.batchRows ?? DEFAULT_BATCH_ROWS));
+  const batchRows = Math.max(1, Math.floor(opts.batchRows ?? DEFAULT_BATCH_ROWS) || DEFAULT_BATCH_ROWS);
   const sink = opts.deadLetters;
   const names = IMPRESSION_COLUMNS;
   const ncol = names.length;

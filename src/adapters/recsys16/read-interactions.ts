@@ -49,7 +49,7 @@ export async function* readInteractionBatches(
   path: string,
   opts: { deadLetters: DeadLetterSink; keepDeletes?: boolean; batchRows?: number },
 ): AsyncGenerator<InteractionBatch, InteractionReadSummary> {
-  const batchRows = Math.max(1, Math.floor(opts.batchRows ?? DEFAULT_BATCH_ROWS));
+  const batchRows = Math.max(1, Math.floor(opts.batchRows ?? DEFAULT_BATCH_ROWS) || DEFAULT_BATCH_ROWS);
   const keepDeletes = opts.keepDeletes ?? false;
   const sink = opts.deadLetters;
   const validate = validatorFor<InteractionRecord>('interaction.schema.json');

@@ -98,4 +98,18 @@ describe('readInteractionBatches', () => {
     ]);
     expect(dead.count).toBe(0);
   });
+
+  it('lets a consumer stop early and read the same file again', async () => {
+    const lines = [HEADER];
+    for (let i = 0; i < 100; i++) lines.push(`${i}\t1\t1\t100`);
+    const path = join(tempDir(), 'interactions.csv');
+    writeFileSync(path, lines.join('\n'));
+    const dead = createDeadLetterMemory();
+    for await (const b of readInteractionBatches(path, { deadLetters: dead, batchRows: 10 })) {
+      expect(b.userIds[0]).toBe(0);
+      break;
+    }
+    const { result } = await drain(readInteractionBatches(path, { deadLetters: dead, batchRows: 10 }));
+    expect(result.kept).toBe(100);
+  });
 });

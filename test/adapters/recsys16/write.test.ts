@@ -99,4 +99,11 @@ describe('writers', () => {
     await w.close();
     expect(readFileSync(path, 'utf8')).toBe(expected.join('\n') + '\n');
   });
+
+  it('reports a file it cannot create from close()', async () => {
+    const path = join(tempDir(), 'no-such-dir', 'interactions.csv');
+    const w = createInteractionWriter(path);
+    await expect(w.close()).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(existsSync(path)).toBe(false);
+  });
 });
