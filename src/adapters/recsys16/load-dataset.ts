@@ -7,6 +7,7 @@ import { ImpressionTableBuilder, InteractionTableBuilder } from '../../core/even
 import type { DeadLetterSink } from './bad-row.js';
 import { readImpressionBatches } from './read-impressions.js';
 import { readInteractionBatches, type InteractionReadSummary } from './read-interactions.js';
+import { openInput } from './lines.js';
 import { readProfiles } from './read-profiles.js';
 
 /** Where bad rows go, and how to tell the user that an optional file is missing. */
@@ -19,6 +20,8 @@ export interface LoadOptions {
 export async function loadDataset(dir: string, opts: LoadOptions): Promise<Dataset> {
   const { deadLetters } = opts;
   const badBefore = deadLetters.count;
+  // Both required files must exist before minutes go into reading the first one.
+  for (const name of ['interactions.csv', 'impressions.csv']) await (await openInput(join(dir, name))).close();
 
   const interactions = new InteractionTableBuilder(1 << 16);
   const inter = readInteractionBatches(join(dir, 'interactions.csv'), { deadLetters });
