@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { featuresCommand } from './features.js';
 import { produceCommand } from './produce.js';
 
 /** A subcommand: adds itself to the program; its action resolves to an exit code via `setExit`. */
@@ -7,5 +8,6 @@ export type CommandModule = (program: Command, io: CliIo, setExit: (code: number
 
 /** Every subcommand of `dyadflow`, in help order. */
 export const COMMANDS: CommandModule[] = [
+  featuresCommand,
   produceCommand,
 ];

@@ -1,0 +1,150 @@
+import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFeatureTableArrow } from '../../src/adapters/arrow/index.js';
+import { readFeatureTableParquet } from '../../src/adapters/parquet/index.js';
+import { readSnapshotManifest } from '../../src/adapters/snapshot/manifest.js';
+import { featureColumns } from '../../src/adapters/snapshot/columns.js';
+import { runCli } from '../helpers/cli.js';
+import { tableAsArrays } from '../adapters/snapshot/random-table.js';
+
+let root: string;
+let data: string;
+
+// Monday 2015-08-17 00:00 UTC (ISO 2015-W34) and the weeks after it.
+const W34 = 1439769600;
+const DAY = 86400;
+
+/**
+ * Five users, four items. Interactions (user item type day):
+ *   1 10 click d0, 1 11 bookmark d1, 2 10 click d0, 2 12 reply d8, 3 10 click d2, 3 11 click d9, 3 13 delete d3,
+ *   4 12 click d10, and one bad row; impressions shown in W34/W35 add explicit zeros.
+ */
+async function writeSmallDataset(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const inter = [
+    [1, 10, 1, W34],
+    [1, 11, 2, W34 + DAY],
+    [2, 10, 1, W34],
+    [2, 12, 3, W34 + 8 * DAY],
+    [3, 10, 1, W34 + 2 * DAY],
+    [3, 11, 1, W34 + 9 * DAY],
+    [3, 13, 4, W34 + 3 * DAY],
+    [4, 12, 1, W34 + 10 * DAY],
+  ];
+  await writeFile(
+    join(dir, 'interactions.csv'),
+    'user_id\titem_id\tinteraction_type\tcreated_at\n' + inter.map((r) => r.join('\t')).join('\n') + '\nx\t1\t1\t1\n',
+  );
+  await writeFile(
+    join(dir, 'impressions.csv'),
+    'user_id\tyear\tweek\titems\n1\t2015\t34\t10,12,13\n2\t2015\t34\t10,11\n3\t2015\t35\t12\n4\t2015\t35\t10,11,13\n5\t2015\t35\t10\n',
+  );
+  await writeFile(
+    join(dir, 'users.csv'),
+    'id\tjobroles\tcareer_level\tdiscipline_id\tindustry_id\tcountry\tregion\texperience_n_entries_class\texperience_years_experience\texperience_years_in_current\tedu_degree\tedu_fieldofstudies\n' +
+      '1\t\t3\t5\t7\tde\t2\t1\t4\t2\t1\t\n2\t\tNULL\t1\t1\tch\t0\t1\t1\t1\t0\t\n',
+  );
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'dyadflow-features-cli-'));
+  data = join(root, 'data');
+  await writeSmallDataset(data);
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('dyadflow features (small hand-made dataset)', () => {
+  it('writes features.parquet, features.arrow and manifest.json and prints one JSON document', async () => {
+    const out = join(root, 'out1');
+    const r = await runCli(['features', '--data', data, '--out', out, '--min-item-users', '0', '--min-user-items', '0', '--k', '2', '--json']);
+    expect(r.stderr).toMatch(/features: 15 dyads in /);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(Object.keys(doc)).toEqual(['options', 'input', 'table1', 'rows', 'report', 'timings', 'files', 'deadLetters']);
+    expect(doc.input).toEqual({ droppedDeletes: 1, badRows: 1 });
+    expect(doc.deadLetters).toBe(1);
+    // Dyads: (1,10) (1,11) (1,12) (1,13) (2,10) (2,11) (2,12) (3,10) (3,11) (3,12) (4,10) (4,11) (4,12) (4,13) (5,10)
+    // minus none: 15 pairs shown or interacted. (3,13) was only deleted, so it is no dyad.
+    const rows = doc.rows as { total: number };
+    expect(rows.total).toBe(15);
+    expect(await readdir(out)).toEqual(['dead-letters.ndjson', 'features.arrow', 'features.parquet', 'manifest.json'].sort());
+
+    const manifest = await readSnapshotManifest(out);
+    expect(manifest.options.features).toMatchObject({ k: 2, similarity: 'weighted', neighbourhood: 'item', spread: 'std' });
+    expect(manifest.options.subsample).toEqual({ minItemUsers: 0, minUserItems: 0 });
+    expect(manifest.rows).toEqual(doc.rows);
+    expect(manifest.table1).toEqual(doc.table1);
+    expect(manifest.columns).toEqual(featureColumns('std'));
+    expect(manifest.files).toEqual({
+      'features.parquet': (doc.files as Record<string, unknown>)['features.parquet'],
+      'features.arrow': (doc.files as Record<string, unknown>)['features.arrow'],
+    });
+    const text = await readFile(join(out, 'manifest.json'), 'utf8');
+    expect(text).not.toMatch(/timings|elapsed|\/tmp|dyadflow-features-cli/);
+
+    const fromParquet = await readFeatureTableParquet(join(out, 'features.parquet'));
+    const fromArrow = readFeatureTableArrow(join(out, 'features.arrow'));
+    expect(tableAsArrays(fromParquet)).toEqual(tableAsArrays(fromArrow));
+    expect(Array.from(fromArrow.userIds)).toEqual([1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5]);
+    expect(Array.from(fromArrow.itemIds)).toEqual([10, 11, 12, 13, 10, 11, 12, 10, 11, 12, 10, 11, 12, 13, 10]);
+    // Labels: (1,10) click, (1,11) bookmark, (2,10) click, (2,12) reply, (3,10) click, (3,11) click, (4,12) click.
+    expect(Array.from(fromArrow.click)).toEqual([1, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0]);
+    expect(Array.from(fromArrow.bookmark)).toEqual([0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Array.from(fromArrow.reply)).toEqual([0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    // User 1's profile: career_level 3, ..., country de → 1; user 3 has none → zeros.
+    expect(Array.from(fromArrow.context.subarray(0, 9))).toEqual([3, 5, 7, 1, 2, 1, 4, 2, 1]);
+    expect(Array.from(fromArrow.context.subarray(7 * 16, 7 * 16 + 9))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('prints a human summary without --json and honours --spread var and --no-leave-one-out', async () => {
+    const out = join(root, 'out2');
+    const r = await runCli([
+      'features', '--data', data, '--out', out, '--min-item-users', '0', '--min-user-items', '0',
+      '--spread', 'var', '--no-leave-one-out', '--split', 'random', '--seed', '9', '--compression', 'none',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^wrote 15 dyads to /);
+    expect(r.stdout).toMatch(/without a profile: 3 users, 4 items/);
+    const manifest = await readSnapshotManifest(out);
+    expect(manifest.options.features).toMatchObject({ spread: 'var', leaveOneOut: false, split: 'random', seed: 9 });
+    expect(manifest.options.parquet.compression).toBe('none');
+    expect(manifest.columns.map((c) => c.name)).toContain('tie_var');
+  });
+
+  it.each([
+    [['--similarity', 'cosine'], /--similarity cosine: expected weighted or binary/],
+    [['--neighbourhood', 'all'], /--neighbourhood all: expected item or global/],
+    [['--spread', 'mad'], /--spread mad: expected std or var/],
+    [['--leakage', 'some'], /--leakage some: expected none or paper/],
+    [['--split', 'week'], /--split week: expected time or random/],
+    [['--k', '0'], /--k 0: expected an integer from 1/],
+    [['--k', '2.5'], /--k 2\.5: expected an integer/],
+    [['--seed', 'abc'], /--seed abc: expected an integer from 0 to 4294967295/],
+    [['--min-item-users', '-1'], /--min-item-users -1: expected an integer from 0 to 2147483647/],
+    [['--min-user-items', 'x'], /--min-user-items x: expected an integer from 0/],
+    [['--row-group-rows', '0'], /--row-group-rows 0: expected an integer from 1/],
+    [['--compression', 'zstd'], /--compression zstd: expected snappy or none/],
+  ])('refuses %j with exit 2 and one line', async (flags, message) => {
+    const out = join(root, 'bad');
+    const r = await runCli(['features', '--data', data, '--out', out, ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 with one line when the interactions file is missing', async () => {
+    const empty = join(root, 'empty');
+    await mkdir(empty, { recursive: true });
+    const r = await runCli(['features', '--data', empty, '--out', join(root, 'out3'), '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/csv/);
+    expect(r.stdout).toBe('');
+  });
+});
