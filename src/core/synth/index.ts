@@ -1,0 +1,5 @@
+// The synthetic data generator: presets, record types and the generator.
+export { AliasTable } from './alias.js';
+export { DAEMON, RECSYS16, SYNTH_PRESETS, TINY, type SynthPresetName, type SynthPresetParams } from './presets.js';
+export type { SynthItemRow, SynthRecord, SynthSink, SynthSummary, SynthUserRow } from './rows.js';
+export { SYNTH_LATENT_DIM, buildSynthetic, generateSynthetic, type SynthDataset } from './generate.js';
