@@ -168,6 +168,10 @@ export function fitLogisticCalibration(labels: Uint8Array, scores: ScoreArray, m
     const da = -(hbb * ga - hab * gb) / det;
     const db = -(haa * gb - hab * ga) / det;
     const slope = ga * da + gb * db;
+    // Newton decrement λ²/2 = −slope/2 bounds the remaining decrease of f (Boyd & Vandenberghe, Convex
+    // Optimization §9.5.1): stop once it is below rounding of f, or the line search would accept steps
+    // that change nothing.
+    if (-slope / 2 <= 1e-12 * Math.max(1, Math.abs(f))) break;
     let step = 1;
     let accepted = false;
     while (step >= 1e-10) {

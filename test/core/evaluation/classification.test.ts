@@ -8,6 +8,7 @@ import {
   fitLogisticCalibration,
 } from '../../../src/core/evaluation/classification.js';
 import { sigmoid } from '../../../src/core/evaluation/special.js';
+import { Rng } from '../../../src/core/random/rng.js';
 
 const LABELS = Uint8Array.from([1, 0, 1, 1, 0]);
 const PROBS = Float64Array.from([0.6, 0.4, 0.35, 0.2, 0.31]);
@@ -79,6 +80,33 @@ describe('logistic calibration (Platt scaling, Newton)', () => {
     // All targets average to ½ → σ(a·2 + b) = ½.
     expect(sigmoid(flat.a * 2 + flat.b)).toBeCloseTo(0.5, 9);
     expect(fitLogisticCalibration(new Uint8Array(0), new Float64Array(0))).toEqual({ a: 0, b: 0, iterations: 0 });
+  });
+
+  it('stops by the Newton decrement instead of crawling at rounding level on a large sample', () => {
+    // A sample on which, without that stop, the line search accepted zero-progress steps up to the cap.
+    const rng = Rng.fromSeed(1);
+    const n = 68000;
+    const labels = new Uint8Array(n);
+    const scores = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      rng.nextInt(25184);
+      labels[i] = rng.nextFloat() < 0.3 ? 1 : 0;
+      scores[i] = rng.nextNormal() + 0.3 * labels[i]!;
+    }
+    const c = fitLogisticCalibration(labels, scores);
+    expect(c.iterations).toBeLessThan(10);
+    // The gradient of the Platt objective vanishes at the returned (a, b).
+    const hi = (labels.reduce((s, l) => s + l, 0) + 1) / (labels.reduce((s, l) => s + l, 0) + 2);
+    const lo = 1 / (n - labels.reduce((s, l) => s + l, 0) + 2);
+    let ga = 0;
+    let gb = 0;
+    for (let i = 0; i < n; i++) {
+      const d = sigmoid(c.a * scores[i]! + c.b) - (labels[i] ? hi : lo);
+      ga += d * scores[i]!;
+      gb += d;
+    }
+    expect(Math.abs(ga) / n).toBeLessThan(1e-8);
+    expect(Math.abs(gb) / n).toBeLessThan(1e-8);
   });
 
   it('is deterministic', () => {
