@@ -2,8 +2,13 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { rankSumTest, wilcoxonSignedRank } from '../../../src/core/evaluation/significance.js';
 
-// Reference values computed with scipy 1.17.1 (scipy.stats.wilcoxon / mannwhitneyu / ranksums), printed with
-// repr() and hard-coded here; the script is in the report of the helper that wrote this file.
+// Reference values computed with scipy 1.17.1 and hard-coded here (printed with repr()), from these calls:
+//   stats.wilcoxon(HW_X, HW_Y, method='exact')
+//   stats.wilcoxon(A40, B40, zero_method='wilcox', correction=True|False, method='approx')
+//   stats.wilcoxon(P60, Q60, zero_method='wilcox', correction=True, method='approx')
+//   stats.mannwhitneyu([0.8, 1.9, 3.1, 4.2, 5.5], [2.0, 2.7, 3.6, 6.1, 7.3, 8.0, 9.4], method='exact')
+//   stats.mannwhitneyu(A40, B40 | P60, Q60, method='asymptotic', use_continuity=True)
+//   stats.ranksums(A40, B40)
 
 // Hollander & Wolfe's depression-scale example (also in scipy's wilcoxon documentation).
 const HW_X = [1.83, 0.5, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.3];
