@@ -1,0 +1,8 @@
+// The trainer's public API (method.md §6): options, scaler, model, training, scoring.
+export * from './options.js';
+export * from './scaler.js';
+export * from './model.js';
+export * from './training-set.js';
+export * from './sgd.js';
+export * from './score.js';
+export * from './synthetic-table.js';

@@ -1,0 +1,158 @@
+// The model of method.md §6: weight vectors w1 (click ranking), w2 (bookmark), w3 (reply) over
+// x = [15 statistics, 16 standardised context, U_u, I_o] plus an intercept, and the embeddings U, I,
+// keyed by external id through a model-owned IdIndex. STL baselines use the same layout with fewer parts.
+import { IdIndex } from '../ids/id-index.js';
+import { HASH_TAG, hash32 } from '../random/hash.js';
+import { Rng } from '../random/rng.js';
+import { CONTEXT_WIDTH, WTL_WIDTH } from '../features/feature-table.js';
+import { resolveModelOptions, type ModelKind, type ModelOptions, type Precision } from './options.js';
+import { cloneScaler, emptyScaler, type ContextScaler } from './scaler.js';
+
+/** Parameter storage: Float64Array or Float32Array, by the model's precision. */
+export type Params = Float64Array | Float32Array;
+
+/** Inputs without embeddings: 15 statistics + 16 standardised contextual values. */
+export const BASE_WIDTH = WTL_WIDTH + CONTEXT_WIDTH;
+
+/** Loss of one epoch: the mean per iteration of each task's loss (with its L2 term) and of their total. */
+export interface EpochLoss {
+  /** 1-based epoch count over the model's whole life (warm starts continue the count). */
+  epoch: number;
+  iterations: number;
+  total: number;
+  /** Task losses; null for a task the model does not have. */
+  click: number | null;
+  bookmark: number | null;
+  reply: number | null;
+  embedding: number | null;
+}
+
+/** A trainable model. Dense rows of the embeddings follow the id indexes; nothing outside sees them. */
+export interface Model {
+  readonly options: ModelOptions;
+  /** Width of one weight vector: 1 + 31 (+ 2·dim for MTL); 0 for stl-embedding. */
+  readonly width: number;
+  /** The task weight vectors one after another (MTL: w1, w2, w3; STL: one), intercept first. */
+  weights: Params;
+  users: IdIndex;
+  items: IdIndex;
+  /** users.size × dim used rows (capacity may be larger). */
+  userEmbeddings: Params;
+  itemEmbeddings: Params;
+  scaler: ContextScaler;
+  history: EpochLoss[];
+}
+
+/** Which of the tasks a kind of model learns. */
+export function modelTasks(kind: ModelKind): { click: boolean; bookmark: boolean; reply: boolean; embedding: boolean } {
+  return {
+    click: kind === 'mtl' || kind === 'stl-click',
+    bookmark: kind === 'mtl' || kind === 'stl-bookmark',
+    reply: kind === 'mtl' || kind === 'stl-reply',
+    embedding: kind === 'mtl' || kind === 'stl-embedding',
+  };
+}
+
+/** Whether the model has embeddings (MTL and the embedding baseline). */
+export function hasEmbeddings(kind: ModelKind): boolean {
+  return kind === 'mtl' || kind === 'stl-embedding';
+}
+
+/** Width of one weight vector for a kind and embedding dimension. */
+export function weightWidth(kind: ModelKind, dim: number): number {
+  if (kind === 'stl-embedding') return 0;
+  return kind === 'mtl' ? 1 + BASE_WIDTH + 2 * dim : 1 + BASE_WIDTH;
+}
+
+/** Number of weight vectors of a kind. */
+export function weightVectorCount(kind: ModelKind): number {
+  return kind === 'mtl' ? 3 : kind === 'stl-embedding' ? 0 : 1;
+}
+
+/** Allocates a parameter array of the given precision. */
+export function allocParams(precision: Precision, length: number): Params {
+  return precision === 'float32' ? new Float32Array(length) : new Float64Array(length);
+}
+
+/**
+ * The initial embedding of one user or item, from its own Rng seeded by hash32(seed, tag, id), so it does
+ * not depend on the order ids were seen (method.md §6). Normal entries with sd `initScale`.
+ */
+export function initialEmbedding(seed: number, tag: number, id: number, dim: number, initScale: number, out: Params | Float64Array, offset: number): void {
+  const rng = Rng.fromSeed(hash32(seed, tag, id));
+  for (let j = 0; j < dim; j++) out[offset + j] = initScale * rng.nextNormal();
+}
+
+/** A new untrained model: zero weights, no users or items yet, the given context scaler (copied). */
+export function createModel(options: Partial<ModelOptions> & { kind: ModelKind }, scaler: ContextScaler = emptyScaler()): Model {
+  const o = resolveModelOptions(options);
+  const width = weightWidth(o.kind, o.dim);
+  return {
+    options: o,
+    width,
+    weights: allocParams(o.precision, width * weightVectorCount(o.kind)),
+    users: new IdIndex(),
+    items: new IdIndex(),
+    userEmbeddings: allocParams(o.precision, hasEmbeddings(o.kind) ? 1024 * o.dim : 0),
+    itemEmbeddings: allocParams(o.precision, hasEmbeddings(o.kind) ? 1024 * o.dim : 0),
+    scaler: cloneScaler(scaler),
+    history: [],
+  };
+}
+
+function ensureRows(a: Params, rows: number, dim: number): Params {
+  const need = rows * dim;
+  if (need <= a.length) return a;
+  let cap = Math.max(1024 * dim, a.length);
+  while (cap < need) cap *= 2;
+  const b = a instanceof Float32Array ? new Float32Array(cap) : new Float64Array(cap);
+  b.set(a);
+  return b;
+}
+
+/**
+ * Warm start (method.md §6): adds the users and items not yet in the model with fresh embeddings from
+ * hash(seed, id). Existing parameters are not touched, so they stay bit for bit. New ids are added in
+ * ascending id order. Returns how many users and items were added. A no-op for models without embeddings.
+ */
+export function growModel(model: Model, userIds: ArrayLike<number>, itemIds: ArrayLike<number>, seed: number = model.options.seed): { users: number; items: number } {
+  if (!hasEmbeddings(model.options.kind)) return { users: 0, items: 0 };
+  const { dim, initScale } = model.options;
+  const addAll = (index: IdIndex, ids: ArrayLike<number>, tag: number, which: 'userEmbeddings' | 'itemEmbeddings'): number => {
+    const fresh: number[] = [];
+    const seen = new Set<number>();
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k]!;
+      if (index.indexOf(id) < 0 && !seen.has(id)) {
+        seen.add(id);
+        fresh.push(id);
+      }
+    }
+    fresh.sort((a, b) => a - b);
+    model[which] = ensureRows(model[which], index.size + fresh.length, dim);
+    const emb = model[which];
+    for (const id of fresh) {
+      const ix = index.intern(id);
+      initialEmbedding(seed, tag, id, dim, initScale, emb, ix * dim);
+    }
+    return fresh.length;
+  };
+  const users = addAll(model.users, userIds, HASH_TAG.userEmbedding, 'userEmbeddings');
+  const items = addAll(model.items, itemIds, HASH_TAG.itemEmbedding, 'itemEmbeddings');
+  return { users, items };
+}
+
+/** A deep copy of a model (parameters, indexes, scaler, history). */
+export function cloneModel(model: Model): Model {
+  return {
+    options: { ...model.options },
+    width: model.width,
+    weights: model.weights.slice(),
+    users: IdIndex.fromIds(model.users.ids()),
+    items: IdIndex.fromIds(model.items.ids()),
+    userEmbeddings: model.userEmbeddings.slice(),
+    itemEmbeddings: model.itemEmbeddings.slice(),
+    scaler: cloneScaler(model.scaler),
+    history: model.history.map((h) => ({ ...h })),
+  };
+}

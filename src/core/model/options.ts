@@ -1,0 +1,91 @@
+// Options of the multi-task trainer and its single-task baselines (method.md §6). Every value is named so a
+// run can state exactly what it did; the resolved options are stored in the model's manifest.
+import { InvariantError } from '../errors.js';
+
+/** Which model: the joint model or one of the single-task baselines of method.md §6. */
+export type ModelKind = 'mtl' | 'stl-click' | 'stl-bookmark' | 'stl-reply' | 'stl-embedding';
+
+/** Every model kind, in report order. */
+export const MODEL_KINDS: readonly ModelKind[] = ['mtl', 'stl-click', 'stl-bookmark', 'stl-reply', 'stl-embedding'];
+
+/** Storage precision of the learned parameters (the context scaler is always Float64). */
+export type Precision = 'float64' | 'float32';
+
+/** Whether tasks 1–3 back-propagate into U and I (`shared`) or only task 4 does (`ranking`, the authors' code). */
+export type EmbeddingGradient = 'ranking' | 'shared';
+
+/** Resolved trainer options. */
+export interface ModelOptions {
+  kind: ModelKind;
+  /** One seed for every random draw: triplet sampling and initial embeddings. */
+  seed: number;
+  /** Embedding dimension of U and I (paper: 30). */
+  dim: number;
+  precision: Precision;
+  /** Constant SGD step size η. */
+  learningRate: number;
+  /** λ of the click ranking weights w1. */
+  l2Click: number;
+  /** λ of the bookmark weights w2. */
+  l2Bookmark: number;
+  /** λ of the reply weights w3. */
+  l2Reply: number;
+  /** λ of the embedding rows a step touches (U_u, I_i+, I_i−). */
+  l2Embedding: number;
+  /** Standard deviation of the normal initial embedding entries. */
+  initScale: number;
+  /** Positive-class weight of the bookmark loss (code: 7). */
+  bookmarkWeight: number;
+  /** Positive-class weight of the reply loss (code: 5). */
+  replyWeight: number;
+  embeddingGradient: EmbeddingGradient;
+  /** Cap on epochs per training call (offline 100; the stream passes --epochs-per-window). */
+  maxEpochs: number;
+  /** Stop when the epoch loss changes by less than this. */
+  epsilon: number;
+  /** Triplets per epoch; 0 = the number of click-positive training dyads whose user also has a negative. */
+  iterationsPerEpoch: number;
+}
+
+/**
+ * Defaults that converge on synthetic data shaped like the paper's (checked by test/core/model and
+ * bench/sgd.ts); not the authors' η = 1e-6 with U(0,1) initialisation (authors-code.md §4.7).
+ */
+export const DEFAULT_MODEL_OPTIONS: Readonly<Omit<ModelOptions, 'kind'>> = {
+  seed: 1,
+  dim: 30,
+  precision: 'float64',
+  learningRate: 0.02,
+  l2Click: 1e-5,
+  l2Bookmark: 1e-5,
+  l2Reply: 1e-5,
+  l2Embedding: 1e-3,
+  initScale: 0.1,
+  bookmarkWeight: 7,
+  replyWeight: 5,
+  embeddingGradient: 'ranking',
+  maxEpochs: 100,
+  epsilon: 1e-3,
+  iterationsPerEpoch: 0,
+};
+
+/** Fills defaults and checks ranges; throws InvariantError on a value no run can use. */
+export function resolveModelOptions(input: Partial<ModelOptions> & { kind: ModelKind }): ModelOptions {
+  const o: ModelOptions = { ...DEFAULT_MODEL_OPTIONS, ...input };
+  const check = (ok: boolean, what: string): void => {
+    if (!ok) throw new InvariantError(`model option ${what}`);
+  };
+  check(MODEL_KINDS.includes(o.kind), `kind must be one of ${MODEL_KINDS.join(', ')}`);
+  check(Number.isInteger(o.seed), 'seed must be an integer');
+  check(Number.isInteger(o.dim) && o.dim >= 1 && o.dim <= 4096, 'dim must be an integer in [1, 4096]');
+  check(o.precision === 'float64' || o.precision === 'float32', 'precision must be float64 or float32');
+  check(o.learningRate > 0 && Number.isFinite(o.learningRate), 'learningRate must be positive');
+  for (const k of ['l2Click', 'l2Bookmark', 'l2Reply', 'l2Embedding'] as const) check(o[k] >= 0 && Number.isFinite(o[k]), `${k} must be >= 0`);
+  check(o.initScale >= 0 && Number.isFinite(o.initScale), 'initScale must be >= 0');
+  check(o.bookmarkWeight > 0 && o.replyWeight > 0, 'class weights must be positive');
+  check(o.embeddingGradient === 'ranking' || o.embeddingGradient === 'shared', 'embeddingGradient must be ranking or shared');
+  check(Number.isInteger(o.maxEpochs) && o.maxEpochs >= 0, 'maxEpochs must be a non-negative integer');
+  check(o.epsilon >= 0, 'epsilon must be >= 0');
+  check(Number.isInteger(o.iterationsPerEpoch) && o.iterationsPerEpoch >= 0, 'iterationsPerEpoch must be a non-negative integer');
+  return o;
+}

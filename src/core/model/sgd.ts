@@ -1,0 +1,532 @@
+// SGD on triplets (u, i+, i−) for the joint model and the STL baselines (method.md §6; paper §4,
+// Algorithm 1). One step computes every loss and gradient from the pre-update parameters, then updates
+// them together. The hot loop allocates nothing and copies nothing: the inputs without embeddings are
+// read from the packed training set, the embedding rows in place, dot products are split by block
+// (inputs, U, I), and each logistic loss costs one exp and one log1p.
+import { DyadflowError, InvariantError } from '../errors.js';
+import type { FeatureTable } from '../features/feature-table.js';
+import { Rng } from '../random/rng.js';
+import { BASE_WIDTH, growModel, hasEmbeddings, modelTasks, type EpochLoss, type Model, type Params } from './model.js';
+import { trainingRowMask } from './scaler.js';
+import { PACKED_WIDTH, buildTrainingSet, type TrainingSet } from './training-set.js';
+
+// σ of the argument of the last logLoss call: lets one exp serve both the loss and its gradient.
+let lastSigmoid = 0;
+
+/** log(1 + e^t), stably; leaves σ(t) in `lastSigmoid`. One exp, one log1p. */
+function logLoss(t: number): number {
+  const e = Math.exp(-Math.abs(t));
+  const inv = 1 / (1 + e);
+  lastSigmoid = t >= 0 ? inv : e * inv;
+  return (t > 0 ? t : 0) + Math.log1p(e);
+}
+
+const KIND_CODE = { mtl: 0, 'stl-click': 1, 'stl-bookmark': 2, 'stl-reply': 3, 'stl-embedding': 4 } as const;
+const META = PACKED_WIDTH - 1;
+
+/**
+ * One SGD step on a triplet, for any model kind, over a packed TrainingSet. `step(k, p, n, eta)` takes
+ * eligible user k and packed rows p (click-positive) and n (click-negative), updates the model in place
+ * and leaves the pre-update losses of that triplet (each task's loss plus its λ‖θ‖² term) in the `loss*`
+ * fields. With eta = 0 it only evaluates them (the gradient checks use that).
+ */
+export class TripletStepper {
+  /** Click ranking loss ℓ1 + λ1‖w1‖² of the last step. */
+  lossClick = 0;
+  /** Bookmark loss ℓ2 (both dyads, ½ each, weighted) + λ2‖w2‖² of the last step. */
+  lossBookmark = 0;
+  /** Reply loss ℓ3 + λ3‖w3‖² of the last step. */
+  lossReply = 0;
+  /** Embedding ranking loss ℓ4 + λ4(‖U_u‖² + ‖I_i+‖² + ‖I_i−‖²) of the last step. */
+  lossEmbedding = 0;
+
+  private readonly kind: number;
+  private readonly U: Params;
+  private readonly I: Params;
+  private readonly dim: number;
+  private readonly xs: Float32Array;
+  private readonly meta: Int32Array;
+  private readonly userIxs: Int32Array;
+  // Views of the weight vectors by block: intercept at [0] of b*, inputs 1..31 in b*, embeddings in u*, i*.
+  private readonly w1: Params;
+  private readonly w2: Params;
+  private readonly w3: Params;
+  private readonly b1: Params;
+  private readonly b2: Params;
+  private readonly b3: Params;
+  private readonly u2: Params;
+  private readonly u3: Params;
+  private readonly i1: Params;
+  private readonly i2: Params;
+  private readonly i3: Params;
+  private readonly lam1: number;
+  private readonly lam2: number;
+  private readonly lam3: number;
+  private readonly lam4: number;
+  private readonly cBookmark: number;
+  private readonly cReply: number;
+  private readonly shared: boolean;
+  private readonly set: TrainingSet;
+
+  /** Binds a model (after any growth: it keeps views of the parameter arrays) to a packed training set. */
+  constructor(model: Model, set: TrainingSet) {
+    const o = model.options;
+    this.set = set;
+    this.kind = KIND_CODE[o.kind];
+    this.U = model.userEmbeddings;
+    this.I = model.itemEmbeddings;
+    this.dim = o.dim;
+    this.xs = set.xs;
+    this.meta = set.meta;
+    this.userIxs = set.userIxs;
+    const w = model.weights;
+    const W = model.width;
+    const dim = o.dim;
+    const vec = (t: number): Params => w.subarray(Math.min(t * W, w.length), Math.min((t + 1) * W, w.length));
+    this.w1 = vec(0);
+    this.w2 = vec(o.kind === 'mtl' ? 1 : 0);
+    this.w3 = vec(o.kind === 'mtl' ? 2 : 0);
+    const block = (v: Params, from: number, len: number): Params => v.subarray(Math.min(from, v.length), Math.min(from + len, v.length));
+    this.b1 = block(this.w1, 1, BASE_WIDTH);
+    this.b2 = block(this.w2, 1, BASE_WIDTH);
+    this.b3 = block(this.w3, 1, BASE_WIDTH);
+    // w1's U_u block multiplies U_u − U_u = 0: it gets no loss gradient in either embeddingGradient mode
+    // and, starting at 0, stays exactly 0, so the step neither reads nor decays it (createModel and
+    // loadModel keep it 0).
+    this.u2 = block(this.w2, 1 + BASE_WIDTH, dim);
+    this.u3 = block(this.w3, 1 + BASE_WIDTH, dim);
+    this.i1 = block(this.w1, 1 + BASE_WIDTH + dim, dim);
+    this.i2 = block(this.w2, 1 + BASE_WIDTH + dim, dim);
+    this.i3 = block(this.w3, 1 + BASE_WIDTH + dim, dim);
+    // The gradient of λ‖θ‖² is 2λθ (method.md §6; the authors' code added 2λΣθ instead).
+    this.lam1 = 2 * o.l2Click;
+    this.lam2 = 2 * o.l2Bookmark;
+    this.lam3 = 2 * o.l2Reply;
+    this.lam4 = 2 * o.l2Embedding;
+    this.cBookmark = o.bookmarkWeight;
+    this.cReply = o.replyWeight;
+    this.shared = o.embeddingGradient === 'shared';
+  }
+
+  /** One step on (eligible user k, packed positive row p, packed negative row n). */
+  step(k: number, p: number, n: number, eta: number): void {
+    switch (this.kind) {
+      case 0:
+        this.stepMtl(k, p, n, eta);
+        break;
+      case 1:
+        this.stepStlClick(p, n, eta);
+        break;
+      case 2:
+        this.stepStlClass(p, n, eta, 2, this.cBookmark, this.lam2);
+        break;
+      case 3:
+        this.stepStlClass(p, n, eta, 1, this.cReply, this.lam3);
+        break;
+      default:
+        this.stepStlEmbedding(k, p, n, eta);
+    }
+  }
+
+  /** One step on two table rows of the same user (rowP click-positive, rowN not); both must be packed. */
+  stepRows(rowP: number, rowN: number, eta: number): void {
+    const set = this.set;
+    const p = set.packedRowOf[rowP]!;
+    const n = set.packedRowOf[rowN]!;
+    if (p < 0 || n < 0) throw new InvariantError('row not in the training set');
+    let k = 0;
+    while (k + 1 < set.start.length && set.start[k + 1]! <= p) k++;
+    if (!(p < set.posEnd[k]! && n >= set.posEnd[k]! && n < set.start[k + 1]!)) throw new InvariantError('rows are not a positive and a negative of one user');
+    this.step(k, p, n, eta);
+  }
+
+  private stepMtl(k: number, pRow: number, nRow: number, eta: number): void {
+    const xs = this.xs;
+    const U = this.U;
+    const I = this.I;
+    const dim = this.dim;
+    const w1 = this.w1;
+    const w2 = this.w2;
+    const w3 = this.w3;
+    const b1 = this.b1;
+    const b2 = this.b2;
+    const b3 = this.b3;
+    const u2 = this.u2;
+    const u3 = this.u3;
+    const i1 = this.i1;
+    const i2 = this.i2;
+    const i3 = this.i3;
+    const po = pRow * PACKED_WIDTH;
+    const no = nRow * PACKED_WIDTH;
+    const metaP = this.meta[po + META]!;
+    const metaN = this.meta[no + META]!;
+    const uo = this.userIxs[k]! * dim;
+    const pe = (metaP >> 2) * dim;
+    const ne = (metaN >> 2) * dim;
+    const c1 = w1[0]!;
+    const c2 = w2[0]!;
+    const c3 = w3[0]!;
+    // Dot products and squared norms, from the pre-update parameters. Independent accumulators.
+    let z1 = 0;
+    let z2p = c2;
+    let z2n = c2;
+    let z3p = c3;
+    let z3n = c3;
+    let n1 = c1 * c1;
+    let n2 = c2 * c2;
+    let n3 = c3 * c3;
+    for (let j = 0; j < BASE_WIDTH; j++) {
+      const a = xs[po + j]!;
+      const b = xs[no + j]!;
+      const w1j = b1[j]!;
+      const w2j = b2[j]!;
+      const w3j = b3[j]!;
+      z1 += w1j * (a - b);
+      z2p += w2j * a;
+      z2n += w2j * b;
+      z3p += w3j * a;
+      z3n += w3j * b;
+      n1 += w1j * w1j;
+      n2 += w2j * w2j;
+      n3 += w3j * w3j;
+    }
+    let z2u = 0;
+    let z3u = 0;
+    let z1i = 0;
+    let z2ip = 0;
+    let z2in = 0;
+    let z3ip = 0;
+    let z3in = 0;
+    let up = 0;
+    let un = 0;
+    let nu = 0;
+    let np = 0;
+    let nn = 0;
+    for (let j = 0; j < dim; j++) {
+      const u = U[uo + j]!;
+      const p = I[pe + j]!;
+      const q = I[ne + j]!;
+      const w1i = i1[j]!;
+      const w2u = u2[j]!;
+      const w2i = i2[j]!;
+      const w3u = u3[j]!;
+      const w3i = i3[j]!;
+      z1i += w1i * (p - q);
+      z2u += w2u * u;
+      z3u += w3u * u;
+      z2ip += w2i * p;
+      z2in += w2i * q;
+      z3ip += w3i * p;
+      z3in += w3i * q;
+      up += u * p;
+      un += u * q;
+      nu += u * u;
+      np += p * p;
+      nn += q * q;
+      n1 += w1i * w1i;
+      n2 += w2u * w2u + w2i * w2i;
+      n3 += w3u * w3u + w3i * w3i;
+    }
+    z1 += z1i;
+    z2p += z2u + z2ip;
+    z2n += z2u + z2in;
+    z3p += z3u + z3ip;
+    z3n += z3u + z3in;
+
+    // (1) click ranking: log(1 + e^{−z1}); dℓ/dz1 = −σ(−z1).
+    const l1 = logLoss(-z1);
+    const g1 = -lastSigmoid;
+    // (2), (3): ½·c_y·log(1 + e^{−s·z}) per dyad, s = ±1; dℓ/dz = ½·c_y·(σ(z) − y).
+    const cb = this.cBookmark;
+    const cr = this.cReply;
+    const y2p = (metaP & 2) !== 0;
+    const y2n = (metaN & 2) !== 0;
+    const y3p = (metaP & 1) !== 0;
+    const y3n = (metaN & 1) !== 0;
+    const h2p = y2p ? 0.5 * cb : 0.5;
+    const l2p = h2p * logLoss(y2p ? -z2p : z2p);
+    const g2p = y2p ? -h2p * lastSigmoid : h2p * lastSigmoid;
+    const h2n = y2n ? 0.5 * cb : 0.5;
+    const l2n = h2n * logLoss(y2n ? -z2n : z2n);
+    const g2n = y2n ? -h2n * lastSigmoid : h2n * lastSigmoid;
+    const h3p = y3p ? 0.5 * cr : 0.5;
+    const l3p = h3p * logLoss(y3p ? -z3p : z3p);
+    const g3p = y3p ? -h3p * lastSigmoid : h3p * lastSigmoid;
+    const h3n = y3n ? 0.5 * cr : 0.5;
+    const l3n = h3n * logLoss(y3n ? -z3n : z3n);
+    const g3n = y3n ? -h3n * lastSigmoid : h3n * lastSigmoid;
+    // (4) embedding ranking: log(1 + e^{−t}), t = ⟨U_u, I_i+ − I_i−⟩; dℓ/dt = −σ(−t).
+    const l4 = logLoss(un - up);
+    const g4 = -lastSigmoid;
+
+    const lam1 = this.lam1;
+    const lam2 = this.lam2;
+    const lam3 = this.lam3;
+    const lam4 = this.lam4;
+    this.lossClick = l1 + 0.5 * lam1 * n1;
+    this.lossBookmark = l2p + l2n + 0.5 * lam2 * n2;
+    this.lossReply = l3p + l3n + 0.5 * lam3 * n3;
+    this.lossEmbedding = l4 + 0.5 * lam4 * (nu + np + nn);
+    if (eta === 0) return;
+
+    // Updates, all from the values read above (simultaneous update).
+    w1[0] = c1 - eta * lam1 * c1;
+    w2[0] = c2 - eta * (g2p + g2n + lam2 * c2);
+    w3[0] = c3 - eta * (g3p + g3n + lam3 * c3);
+    for (let j = 0; j < BASE_WIDTH; j++) {
+      const a = xs[po + j]!;
+      const b = xs[no + j]!;
+      const w1j = b1[j]!;
+      const w2j = b2[j]!;
+      const w3j = b3[j]!;
+      b1[j] = w1j - eta * (g1 * (a - b) + lam1 * w1j);
+      b2[j] = w2j - eta * (g2p * a + g2n * b + lam2 * w2j);
+      b3[j] = w3j - eta * (g3p * a + g3n * b + lam3 * w3j);
+    }
+    const g2s = g2p + g2n;
+    const g3s = g3p + g3n;
+    if (this.shared) {
+      for (let j = 0; j < dim; j++) {
+        const u = U[uo + j]!;
+        const p = I[pe + j]!;
+        const q = I[ne + j]!;
+        const w1i = i1[j]!;
+        const w2u = u2[j]!;
+        const w2i = i2[j]!;
+        const w3u = u3[j]!;
+        const w3i = i3[j]!;
+        i1[j] = w1i - eta * (g1 * (p - q) + lam1 * w1i);
+        u2[j] = w2u - eta * (g2s * u + lam2 * w2u);
+        i2[j] = w2i - eta * (g2p * p + g2n * q + lam2 * w2i);
+        u3[j] = w3u - eta * (g3s * u + lam3 * w3u);
+        i3[j] = w3i - eta * (g3p * p + g3n * q + lam3 * w3i);
+        // Tasks 1–3 also back-propagate into the embeddings they read (embeddingGradient: "shared").
+        U[uo + j] = u - eta * (g4 * (p - q) + lam4 * u + g2s * w2u + g3s * w3u);
+        I[pe + j] = p - eta * (g4 * u + lam4 * p + g1 * w1i + g2p * w2i + g3p * w3i);
+        I[ne + j] = q - eta * (lam4 * q - g4 * u - g1 * w1i + g2n * w2i + g3n * w3i);
+      }
+    } else {
+      for (let j = 0; j < dim; j++) {
+        const u = U[uo + j]!;
+        const p = I[pe + j]!;
+        const q = I[ne + j]!;
+        const w1i = i1[j]!;
+        const w2u = u2[j]!;
+        const w2i = i2[j]!;
+        const w3u = u3[j]!;
+        const w3i = i3[j]!;
+        i1[j] = w1i - eta * (g1 * (p - q) + lam1 * w1i);
+        u2[j] = w2u - eta * (g2s * u + lam2 * w2u);
+        i2[j] = w2i - eta * (g2p * p + g2n * q + lam2 * w2i);
+        u3[j] = w3u - eta * (g3s * u + lam3 * w3u);
+        i3[j] = w3i - eta * (g3p * p + g3n * q + lam3 * w3i);
+        U[uo + j] = u - eta * (g4 * (p - q) + lam4 * u);
+        I[pe + j] = p - eta * (g4 * u + lam4 * p);
+        I[ne + j] = q - eta * (lam4 * q - g4 * u);
+      }
+    }
+  }
+
+  private stepStlClick(pRow: number, nRow: number, eta: number): void {
+    const xs = this.xs;
+    const w = this.w1;
+    const b = this.b1;
+    const po = pRow * PACKED_WIDTH;
+    const no = nRow * PACKED_WIDTH;
+    const c = w[0]!;
+    let z = 0;
+    let n = c * c;
+    for (let j = 0; j < BASE_WIDTH; j++) {
+      const wj = b[j]!;
+      z += wj * (xs[po + j]! - xs[no + j]!);
+      n += wj * wj;
+    }
+    const l = logLoss(-z);
+    const g = -lastSigmoid;
+    const lam = this.lam1;
+    this.lossClick = l + 0.5 * lam * n;
+    if (eta === 0) return;
+    w[0] = c - eta * lam * c;
+    for (let j = 0; j < BASE_WIDTH; j++) {
+      const wj = b[j]!;
+      b[j] = wj - eta * (g * (xs[po + j]! - xs[no + j]!) + lam * wj);
+    }
+  }
+
+  private stepStlClass(pRow: number, nRow: number, eta: number, bit: number, cw: number, lam: number): void {
+    const xs = this.xs;
+    const w = this.w1;
+    const b = this.b1;
+    const po = pRow * PACKED_WIDTH;
+    const no = nRow * PACKED_WIDTH;
+    const c = w[0]!;
+    let zp = c;
+    let zn = c;
+    let n = c * c;
+    for (let j = 0; j < BASE_WIDTH; j++) {
+      const wj = b[j]!;
+      zp += wj * xs[po + j]!;
+      zn += wj * xs[no + j]!;
+      n += wj * wj;
+    }
+    const yp = (this.meta[po + META]! & bit) !== 0;
+    const yn = (this.meta[no + META]! & bit) !== 0;
+    const hp = yp ? 0.5 * cw : 0.5;
+    const lp = hp * logLoss(yp ? -zp : zp);
+    const gp = yp ? -hp * lastSigmoid : hp * lastSigmoid;
+    const hn = yn ? 0.5 * cw : 0.5;
+    const ln = hn * logLoss(yn ? -zn : zn);
+    const gn = yn ? -hn * lastSigmoid : hn * lastSigmoid;
+    const loss = lp + ln + 0.5 * lam * n;
+    if (this.kind === 2) this.lossBookmark = loss;
+    else this.lossReply = loss;
+    if (eta === 0) return;
+    w[0] = c - eta * (gp + gn + lam * c);
+    for (let j = 0; j < BASE_WIDTH; j++) {
+      const wj = b[j]!;
+      b[j] = wj - eta * (gp * xs[po + j]! + gn * xs[no + j]! + lam * wj);
+    }
+  }
+
+  private stepStlEmbedding(k: number, pRow: number, nRow: number, eta: number): void {
+    const U = this.U;
+    const I = this.I;
+    const dim = this.dim;
+    const uo = this.userIxs[k]! * dim;
+    const pe = (this.meta[pRow * PACKED_WIDTH + META]! >> 2) * dim;
+    const ne = (this.meta[nRow * PACKED_WIDTH + META]! >> 2) * dim;
+    let up = 0;
+    let un = 0;
+    let nu = 0;
+    let np = 0;
+    let nn = 0;
+    for (let j = 0; j < dim; j++) {
+      const u = U[uo + j]!;
+      const p = I[pe + j]!;
+      const q = I[ne + j]!;
+      up += u * p;
+      un += u * q;
+      nu += u * u;
+      np += p * p;
+      nn += q * q;
+    }
+    const l4 = logLoss(un - up);
+    const g4 = -lastSigmoid;
+    const lam4 = this.lam4;
+    this.lossEmbedding = l4 + 0.5 * lam4 * (nu + np + nn);
+    if (eta === 0) return;
+    for (let j = 0; j < dim; j++) {
+      const u = U[uo + j]!;
+      const p = I[pe + j]!;
+      const q = I[ne + j]!;
+      U[uo + j] = u - eta * (g4 * (p - q) + lam4 * u);
+      I[pe + j] = p - eta * (g4 * u + lam4 * p);
+      I[ne + j] = q - eta * (lam4 * q - g4 * u);
+    }
+  }
+}
+
+/** Options of one training call; unset values come from the model's options. */
+export interface TrainOptions {
+  maxEpochs?: number;
+  epsilon?: number;
+  iterationsPerEpoch?: number;
+  /** Rows to train on (1 = use); default the training split. */
+  rowMask?: Uint8Array;
+  /** Called after each epoch (progress bars, loss curves). */
+  onEpoch?: (loss: EpochLoss) => void;
+}
+
+/** What a training call did. */
+export interface TrainResult {
+  epochs: EpochLoss[];
+  stoppedBy: 'epsilon' | 'maxEpochs' | 'noTriplets';
+  iterationsPerEpoch: number;
+  /** Users with both a click-positive and a click-negative training dyad (the sampled users). */
+  sampledUsers: number;
+}
+
+/** Prepares a model for training on the rows of a mask: growth for their users and items, then packing. */
+export function prepareTraining(model: Model, table: FeatureTable, rowMask: Uint8Array): { set: TrainingSet; stepper: TripletStepper } {
+  if (rowMask.length !== table.length) throw new InvariantError('rowMask length differs from the table length');
+  if (hasEmbeddings(model.options.kind)) {
+    let n = 0;
+    for (let r = 0; r < table.length; r++) if (rowMask[r] === 1) n++;
+    const users = new Int32Array(n);
+    const items = new Int32Array(n);
+    for (let r = 0, k = 0; r < table.length; r++) {
+      if (rowMask[r] !== 1) continue;
+      users[k] = table.userIds[r]!;
+      items[k++] = table.itemIds[r]!;
+    }
+    growModel(model, users, items);
+  }
+  const set = buildTrainingSet(model, table, rowMask);
+  return { set, stepper: new TripletStepper(model, set) };
+}
+
+/**
+ * Trains `model` in place on the rows of a table (default: the training split), drawing triplets from
+ * `rng`: epochs until the epoch loss changes by less than ε or maxEpochs. Warm start: call it again on a
+ * grown model with the next snapshot; users and items first seen get fresh embeddings from hash(seed, id).
+ */
+export function trainEpochs(model: Model, table: FeatureTable, opts: TrainOptions, rng: Rng): TrainResult {
+  const o = model.options;
+  const maxEpochs = opts.maxEpochs ?? o.maxEpochs;
+  const epsilon = opts.epsilon ?? o.epsilon;
+  const rowMask = opts.rowMask ?? trainingRowMask(table);
+  const { set, stepper } = prepareTraining(model, table, rowMask);
+  const iterations = opts.iterationsPerEpoch || o.iterationsPerEpoch || set.positives;
+  const result: TrainResult = { epochs: [], stoppedBy: 'maxEpochs', iterationsPerEpoch: iterations, sampledUsers: set.userIds.length };
+  if (set.userIds.length === 0 || iterations === 0) {
+    result.stoppedBy = 'noTriplets';
+    return result;
+  }
+  const tasks = modelTasks(o.kind);
+  const eta = o.learningRate;
+  const { start, posEnd } = set;
+  const nUsers = set.userIds.length;
+  let previous = Number.NaN;
+  for (let e = 0; e < maxEpochs; e++) {
+    let sClick = 0;
+    let sBookmark = 0;
+    let sReply = 0;
+    let sEmbedding = 0;
+    for (let it = 0; it < iterations; it++) {
+      // u uniform among eligible users, then i+ and i− uniform among u's positives and negatives.
+      const k = rng.nextInt(nUsers);
+      const s0 = start[k]!;
+      const pe = posEnd[k]!;
+      const p = s0 + rng.nextInt(pe - s0);
+      const n = pe + rng.nextInt(start[k + 1]! - pe);
+      stepper.step(k, p, n, eta);
+      sClick += stepper.lossClick;
+      sBookmark += stepper.lossBookmark;
+      sReply += stepper.lossReply;
+      sEmbedding += stepper.lossEmbedding;
+    }
+    const click = tasks.click ? sClick / iterations : null;
+    const bookmark = tasks.bookmark ? sBookmark / iterations : null;
+    const reply = tasks.reply ? sReply / iterations : null;
+    const embedding = tasks.embedding ? sEmbedding / iterations : null;
+    const total = (click ?? 0) + (bookmark ?? 0) + (reply ?? 0) + (embedding ?? 0);
+    const loss: EpochLoss = { epoch: model.history.length + 1, iterations, total, click, bookmark, reply, embedding };
+    model.history.push(loss);
+    result.epochs.push(loss);
+    opts.onEpoch?.(loss);
+    if (!Number.isFinite(total)) {
+      throw new DyadflowError('DF_ERR_TRAINING_DIVERGED', `training diverged at epoch ${loss.epoch}: loss ${total} (lower learningRate)`);
+    }
+    if (Math.abs(total - previous) < epsilon) {
+      result.stoppedBy = 'epsilon';
+      break;
+    }
+    previous = total;
+  }
+  return result;
+}
+
+/** Trains a fresh model with its own seed: trainEpochs with Rng.fromSeed(model.options.seed). */
+export function trainModel(model: Model, table: FeatureTable, opts: TrainOptions = {}): TrainResult {
+  return trainEpochs(model, table, opts, Rng.fromSeed(model.options.seed));
+}
