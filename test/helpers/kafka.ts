@@ -1,6 +1,8 @@
 // Helpers of the Kafka integration tests: the broker under test (a real one: `npm run kafka:start`, or CI's
 // .ci/run), unique names per test, and a plain kafkajs consumer that drains topics to their end.
 import { randomBytes } from 'node:crypto';
+// Before kafkajs, as everywhere: the adapter patches kafkajs's producer on load (kafkajs-patch.ts).
+import '../../src/adapters/kafka/kafkajs-patch.js';
 import { Kafka, logLevel } from 'kafkajs';
 
 /** The bootstrap brokers of the broker under test: DYADFLOW_TEST_BROKERS, else localhost:9092. */

@@ -1,5 +1,7 @@
 // The one place a kafkajs client is made: clientId `dyadflow`, quiet logs (kafkajs would print to the console),
 // bounded retries so that a missing broker fails in seconds, not minutes.
+// The patch goes first: it must run before kafkajs's producer module loads (see kafkajs-patch.ts).
+import './kafkajs-patch.js';
 import { Kafka, logLevel as kafkaLogLevel, type Admin, type LogEntry } from 'kafkajs';
 import { InputError } from '../../core/errors.js';
 import { wrapKafkaError } from './errors.js';

@@ -1,4 +1,5 @@
 // The Kafka adapter (kafkajs behind dyadflow's own interfaces): clients, topics, messages, the producer.
+export { kafkajsGroupingPatched } from './kafkajs-patch.js';
 export { createKafka, parseBrokers, withAdmin, type KafkaClientOptions, type KafkaLogLevel } from './client.js';
 export { KAFKA_ERROR, wrapKafkaError } from './errors.js';
 export {

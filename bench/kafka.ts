@@ -1,0 +1,129 @@
+// `npm run bench -- kafka [--messages N] [--brokers LIST]`: Kafka throughput with interaction messages on the
+// broker at DYADFLOW_TEST_BROKERS / --brokers (default localhost:9092; `npm run kafka:start`).
+//   kafka.produce.messagesPerS          the adapter's producer: pre-serialised batches of 10k, acks -1, no compression,
+//                                       2 requests in flight (--in-flight N)
+//   kafka.produceCommand.messagesPerS   `dyadflow produce`'s pipeline from interactions.csv (read, validate, encode, send)
+//   kafka.consume.messagesPerS          a bare kafkajs consumer (eachBatch) draining the same topic: the ceiling the
+//                                       stream's Kafka source will be measured against
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// The adapter before kafkajs: it patches kafkajs's producer on load (src/adapters/kafka/kafkajs-patch.ts).
+import { connectProducer, encodeInteraction, ensureTopics, kafkajsGroupingPatched, parseBrokers, type OutgoingMessage } from '../src/adapters/kafka/index.js';
+import { Kafka, logLevel } from 'kafkajs';
+import { produceDataset } from '../pipelines/produce.js';
+import { report } from './util.js';
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** Deterministic interaction messages: `users` users, times increasing from 2016-08-15. */
+function interactionMessages(n: number, users: number): OutgoingMessage[] {
+  const out: OutgoingMessage[] = new Array<OutgoingMessage>(n);
+  let x = 2463534242;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    const enc = encodeInteraction({ user_id: 1000 + (x % users), item_id: 50_000 + ((x >>> 8) % 25_000), interaction_type: 1 + (x % 3), created_at: 1471219200 + Math.floor(i / 10) });
+    if (!enc.ok) throw new Error(enc.reason);
+    out[i] = enc.message;
+  }
+  return out;
+}
+
+async function drain(brokers: string[], topic: string, expected: number): Promise<number> {
+  const kafka = new Kafka({ clientId: 'dyadflow-bench', brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `${topic}-bench`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let bytes = 0;
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) bytes += m.value?.length ?? 0;
+          seen += batch.messages.length;
+          if (seen >= expected) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  const ms = performance.now() - t0;
+  await consumer.disconnect();
+  report('kafka', 'kafka.consume.messagesPerS', Math.round((seen * 1000) / ms), 'messages/s', { messages: seen, valueBytes: bytes, seconds: ms / 1000, consumer: 'kafkajs eachBatch, default fetch sizes' });
+  return seen;
+}
+
+/** Runs the Kafka benchmarks. */
+export default async function kafkaBench(args: string[]): Promise<void> {
+  const brokers = parseBrokers(arg(args, '--brokers') ?? process.env.DYADFLOW_TEST_BROKERS ?? 'localhost:9092');
+  const n = Number(arg(args, '--messages') ?? 500_000);
+  const batch = 10_000;
+  const topic = `bench-kafka-${randomBytes(4).toString('hex')}`;
+  await ensureTopics(brokers, [topic], { partitions: 3 });
+
+  // 1. The adapter's producer with pre-serialised messages.
+  const messages = interactionMessages(n, 5949);
+  const inFlight = Number(arg(args, '--in-flight') ?? 2);
+  const producer = await connectProducer(brokers, { maxInFlight: inFlight });
+  await producer.send([{ topic, messages: messages.slice(0, 1000) }]); // warm-up: connections, metadata
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += batch) await producer.send([{ topic, messages: messages.slice(i, i + batch) }]);
+  await producer.flush();
+  const produceMs = performance.now() - t0;
+  await producer.close();
+  report('kafka', 'kafka.produce.messagesPerS', Math.round((n * 1000) / produceMs), 'messages/s', {
+    messages: n,
+    batchMessages: batch,
+    inFlight,
+    seconds: produceMs / 1000,
+    acks: -1,
+    compression: 'none',
+    kafkajsGroupingPatched,
+    partitions: 3,
+  });
+
+  // 2. A bare consumer draining the same topic (the warm-up messages included).
+  await drain(brokers, topic, n + 1000);
+
+  // 3. `dyadflow produce`'s pipeline from a file of the same interactions.
+  const dir = mkdtempSync(join(tmpdir(), 'dyadflow-bench-kafka-'));
+  try {
+    const rows = messages.map((m) => {
+      const r = JSON.parse(m.value) as { user_id: number; item_id: number; interaction_type: number; created_at: number };
+      return `${r.user_id}\t${r.item_id}\t${r.interaction_type}\t${r.created_at}`;
+    });
+    writeFileSync(join(dir, 'interactions.csv'), 'user_id\titem_id\tinteraction_type\tcreated_at\n' + rows.join('\n') + '\n');
+    writeFileSync(join(dir, 'impressions.csv'), 'user_id\tyear\tweek\titems\n');
+    const prefix = `${topic}-cmd`;
+    const s = await produceDataset({ dataDir: dir, brokers, topicPrefix: prefix, partitions: 3 });
+    report('kafka', 'kafka.produceCommand.messagesPerS', Math.round(s.messagesPerS), 'messages/s', {
+      messages: s.messages.total,
+      sends: s.sends,
+      seconds: s.elapsedMs / 1000,
+      includes: 'read + validate + encode + send, topic creation',
+    });
+    await deleteTopics(brokers, [topic, `${prefix}.interactions`, `${prefix}.impressions`]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function deleteTopics(brokers: string[], topics: string[]): Promise<void> {
+  const admin = new Kafka({ clientId: 'dyadflow-bench', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+}

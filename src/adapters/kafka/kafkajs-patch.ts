@@ -1,0 +1,42 @@
+// kafkajs 2.2.4 groups a send's messages by partition with `[...current, message]` per message
+// (src/producer/groupMessagesPerPartition.js): quadratic in the messages per partition. At 10k-message batches that
+// copy and its garbage took about half of the producer's CPU in our profile. kafkajs is unmaintained (dependencies.md),
+// so, as with parquetjs-lite's row buffer, we use an internal of the pinned exact version: a linear grouping with the
+// same output is put in the module cache before kafkajs's producer loads it. This module must be imported before
+// anything imports `kafkajs` (client.ts imports it first); test/adapters/kafka/kafkajs-patch.test.ts checks that the
+// grouping is the same as the original and that the patch is in force.
+import { createRequire } from 'node:module';
+
+type Partitioner = (args: { topic: string; partitionMetadata: unknown[]; message: unknown }) => number;
+type Grouping = (args: { topic: string; partitionMetadata: unknown[]; messages: unknown[]; partitioner: Partitioner }) => Record<number, unknown[]>;
+
+/** The same result as kafkajs's groupMessagesPerPartition, in linear time. */
+export const groupMessagesPerPartitionLinear: Grouping = ({ topic, partitionMetadata, messages, partitioner }) => {
+  const result: Record<number, unknown[]> = {};
+  if (partitionMetadata.length === 0) return result;
+  for (const message of messages) {
+    const partition = partitioner({ topic, partitionMetadata, message });
+    (result[partition] ??= []).push(message);
+  }
+  return result;
+};
+
+const require = createRequire(import.meta.url);
+const groupingPath = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
+const sendMessagesPath = require.resolve('kafkajs/src/producer/sendMessages.js');
+const kafkajsVersion = (require('kafkajs/package.json') as { version: string }).version;
+
+/** kafkajs's own grouping function (for the equivalence test). */
+export const groupMessagesPerPartitionOriginal = require(groupingPath) as Grouping;
+
+function install(): boolean {
+  // Only the version whose internals we read; only if the producer has not captured the original already.
+  if (kafkajsVersion !== '2.2.4' || require.cache[sendMessagesPath]) return false;
+  const cached = require.cache[groupingPath];
+  if (!cached) return false;
+  cached.exports = groupMessagesPerPartitionLinear;
+  return true;
+}
+
+/** True when kafkajs's producer will use the linear grouping. */
+export const kafkajsGroupingPatched: boolean = install();
