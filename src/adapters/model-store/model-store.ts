@@ -1,0 +1,245 @@
+// Model directories (architecture.md, "An output directory of run"): parameters.bin (binary, little-endian,
+// keyed by external ids) and manifest.json, each written to a `.tmp` name and renamed, manifest last, so a
+// reader never sees half a model. Rows are written in ascending external id, so the same parameters give
+// the same bytes whatever order ids were first seen in.
+//
+// parameters.bin, format version 1 (all little-endian):
+//   "DYADFLOW" (8 bytes) · u32 format version · u32 bytes per value (8 float64, 4 float32) · u32 dim
+//   · u32 weight count · u32 user count · u32 item count · u32 context width · f64 scaler count
+//   · f64[context width] scaler mean · f64[context width] scaler M2 · value[weight count] weights
+//   · i32[users] user ids (ascending) · value[users × dim] user embeddings in that order
+//   · i32[items] item ids (ascending) · value[items × dim] item embeddings in that order
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DyadflowError, InputError } from '../../core/errors.js';
+import { CONTEXT_WIDTH } from '../../core/features/feature-table.js';
+import { IdIndex } from '../../core/ids/id-index.js';
+import { BASE_WIDTH, allocParams, createModel, hasEmbeddings, weightVectorCount, weightWidth, type EpochLoss, type Model, type Params } from '../../core/model/model.js';
+import type { ModelKind, ModelOptions, Precision } from '../../core/model/options.js';
+import { validatorFor } from '../schemas/validators.js';
+
+/** The model file format this build writes and reads. */
+export const MODEL_FORMAT_VERSION = 1;
+
+const MAGIC = 'DYADFLOW';
+const PARAMETERS_FILE = 'parameters.bin';
+const MANIFEST_FILE = 'manifest.json';
+const SCHEMA_FILE = 'model-manifest.schema.json';
+
+/** What the caller adds to a model's manifest. */
+export interface ModelManifestExtras {
+  /** `sha256:…` of the table the model was last trained on (see fingerprintTable). */
+  dataFingerprint: string;
+  /** Id of the model this one was warm-started from. */
+  parent?: string | null;
+  /** Id of the snapshot it was last trained on. */
+  snapshot?: string | null;
+  /** Evaluation results; free-form. */
+  metrics?: Record<string, unknown> | null;
+}
+
+/** manifest.json of a model directory (schemas/model-manifest.schema.json). */
+export interface ModelManifest {
+  formatVersion: number;
+  kind: ModelKind;
+  options: ModelOptions;
+  dataFingerprint: string;
+  parent: string | null;
+  snapshot: string | null;
+  epochs: number;
+  losses: EpochLoss[];
+  metrics: Record<string, unknown> | null;
+  parameters: { file: string; bytes: number; sha256: string; precision: Precision; weights: number; users: number; items: number };
+  scaler: { count: number };
+}
+
+/** Rows of an id index in ascending id order: [ids, dense indices]. */
+function sortedRows(index: IdIndex): [Int32Array, Int32Array] {
+  const ixs = index.ixsByIdOrder();
+  return [Int32Array.from(ixs, (ix) => index.idAt(ix)), ixs];
+}
+
+/** Serialises a model's parameters (format version 1). */
+export function encodeParameters(model: Model): Buffer {
+  const { dim, precision } = model.options;
+  const bpv = precision === 'float32' ? 4 : 8;
+  const [userIds, userIxs] = sortedRows(model.users);
+  const [itemIds, itemIxs] = sortedRows(model.items);
+  const ctxWidth = model.scaler.mean.length;
+  const bytes = 8 + 7 * 4 + 8 + 2 * 8 * ctxWidth + bpv * model.weights.length + (4 + bpv * dim) * (userIds.length + itemIds.length);
+  const buf = Buffer.alloc(bytes);
+  let o = buf.write(MAGIC, 0, 'latin1');
+  for (const v of [MODEL_FORMAT_VERSION, bpv, dim, model.weights.length, userIds.length, itemIds.length, ctxWidth]) o = buf.writeUInt32LE(v, o);
+  o = buf.writeDoubleLE(model.scaler.count, o);
+  for (let j = 0; j < ctxWidth; j++) o = buf.writeDoubleLE(model.scaler.mean[j]!, o);
+  for (let j = 0; j < ctxWidth; j++) o = buf.writeDoubleLE(model.scaler.m2[j]!, o);
+  const writeValue = bpv === 4 ? (v: number, at: number): number => buf.writeFloatLE(v, at) : (v: number, at: number): number => buf.writeDoubleLE(v, at);
+  for (let k = 0; k < model.weights.length; k++) o = writeValue(model.weights[k]!, o);
+  const writeRows = (ids: Int32Array, ixs: Int32Array, emb: Params): void => {
+    for (let k = 0; k < ids.length; k++) o = buf.writeInt32LE(ids[k]!, o);
+    for (let k = 0; k < ixs.length; k++) {
+      const base = ixs[k]! * dim;
+      for (let j = 0; j < dim; j++) o = writeValue(emb[base + j]!, o);
+    }
+  };
+  writeRows(userIds, userIxs, model.userEmbeddings);
+  writeRows(itemIds, itemIxs, model.itemEmbeddings);
+  if (o !== bytes) throw new DyadflowError('DF_ERR_INVARIANT', `parameters.bin size mismatch: ${o} != ${bytes}`);
+  return buf;
+}
+
+/** Builds the manifest of a model. */
+export function modelManifest(model: Model, extras: ModelManifestExtras, parameters: Buffer): ModelManifest {
+  return {
+    formatVersion: MODEL_FORMAT_VERSION,
+    kind: model.options.kind,
+    options: { ...model.options },
+    dataFingerprint: extras.dataFingerprint,
+    parent: extras.parent ?? null,
+    snapshot: extras.snapshot ?? null,
+    epochs: model.history.length,
+    losses: model.history.map((h) => ({ ...h })),
+    metrics: extras.metrics ?? null,
+    parameters: {
+      file: PARAMETERS_FILE,
+      bytes: parameters.length,
+      sha256: createHash('sha256').update(parameters).digest('hex'),
+      precision: model.options.precision,
+      weights: model.weights.length,
+      users: model.users.size,
+      items: model.items.size,
+    },
+    scaler: { count: model.scaler.count },
+  };
+}
+
+async function writeAtomic(path: string, data: Buffer | string): Promise<void> {
+  await writeFile(`${path}.tmp`, data);
+  await rename(`${path}.tmp`, path);
+}
+
+/** Writes a model directory: parameters.bin, then manifest.json (each via `.tmp` and rename). */
+export async function saveModel(dir: string, model: Model, extras: ModelManifestExtras): Promise<ModelManifest> {
+  const parameters = encodeParameters(model);
+  const manifest = modelManifest(model, extras, parameters);
+  const validate = validatorFor<ModelManifest>(SCHEMA_FILE);
+  if (!validate(manifest)) {
+    throw new DyadflowError('DF_ERR_INVARIANT', `model manifest does not match its schema: ${JSON.stringify(validate.errors?.[0])}`);
+  }
+  await mkdir(dir, { recursive: true });
+  await writeAtomic(join(dir, PARAMETERS_FILE), parameters);
+  await writeAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+  return manifest;
+}
+
+function corrupt(dir: string, why: string): DyadflowError {
+  return new DyadflowError('DF_ERR_MODEL_CORRUPT', `model ${dir}: ${why}`);
+}
+
+/** Decodes parameters.bin into a model with the manifest's options and history. */
+export function decodeParameters(buf: Buffer, manifest: ModelManifest, dir = '<buffer>'): Model {
+  const o0 = manifest.options;
+  if (buf.length < 8 + 7 * 4 + 8 || buf.toString('latin1', 0, 8) !== MAGIC) throw corrupt(dir, `${PARAMETERS_FILE} is not a dyadflow parameter file`);
+  let o = 8;
+  const u32 = (): number => {
+    const v = buf.readUInt32LE(o);
+    o += 4;
+    return v;
+  };
+  const version = u32();
+  if (version !== MODEL_FORMAT_VERSION) {
+    throw new DyadflowError('DF_ERR_MODEL_FORMAT', `model ${dir}: ${PARAMETERS_FILE} has format version ${version}; this dyadflow reads version ${MODEL_FORMAT_VERSION}`);
+  }
+  const bpv = u32();
+  const dim = u32();
+  const weightCount = u32();
+  const users = u32();
+  const items = u32();
+  const ctxWidth = u32();
+  const expectBpv = o0.precision === 'float32' ? 4 : 8;
+  const width = weightWidth(o0.kind, o0.dim);
+  if (bpv !== expectBpv || dim !== o0.dim || ctxWidth !== CONTEXT_WIDTH || weightCount !== width * weightVectorCount(o0.kind)) {
+    throw corrupt(dir, `${PARAMETERS_FILE} header does not match manifest.json`);
+  }
+  if (users !== manifest.parameters.users || items !== manifest.parameters.items) throw corrupt(dir, 'user or item counts differ from manifest.json');
+  const expected = 8 + 7 * 4 + 8 + 2 * 8 * ctxWidth + bpv * weightCount + (4 + bpv * dim) * (users + items);
+  if (buf.length !== expected) throw corrupt(dir, `${PARAMETERS_FILE} is ${buf.length} bytes, expected ${expected}`);
+  const f64 = (): number => {
+    const v = buf.readDoubleLE(o);
+    o += 8;
+    return v;
+  };
+  const value = bpv === 4 ? (): number => {
+    const v = buf.readFloatLE(o);
+    o += 4;
+    return v;
+  } : f64;
+  const model = createModel(o0);
+  model.scaler.count = f64();
+  for (let j = 0; j < ctxWidth; j++) model.scaler.mean[j] = f64();
+  for (let j = 0; j < ctxWidth; j++) model.scaler.m2[j] = f64();
+  for (let k = 0; k < weightCount; k++) model.weights[k] = value();
+  if (o0.kind === 'mtl') {
+    // w1's U block is structurally 0 (src/core/model/sgd.ts); a file that says otherwise was not written here.
+    for (let j = 0; j < dim; j++) if (model.weights[1 + BASE_WIDTH + j] !== 0) throw corrupt(dir, "w1's user-embedding block is not zero");
+  }
+  const readRows = (count: number): [IdIndex, Params] => {
+    const ids = new Int32Array(count);
+    for (let k = 0; k < count; k++) {
+      ids[k] = buf.readInt32LE(o);
+      o += 4;
+      if (k > 0 && ids[k]! <= ids[k - 1]!) throw corrupt(dir, 'ids are not strictly ascending');
+    }
+    const emb = allocParams(o0.precision, Math.max(count, 1) * dim);
+    for (let k = 0; k < count * dim; k++) emb[k] = value();
+    return [IdIndex.fromIds(ids), emb];
+  };
+  const [userIndex, userEmb] = readRows(users);
+  const [itemIndex, itemEmb] = readRows(items);
+  if (!hasEmbeddings(o0.kind) && users + items > 0) throw corrupt(dir, `a ${o0.kind} model has no embeddings`);
+  model.users = userIndex;
+  model.items = itemIndex;
+  model.userEmbeddings = hasEmbeddings(o0.kind) ? userEmb : model.userEmbeddings;
+  model.itemEmbeddings = hasEmbeddings(o0.kind) ? itemEmb : model.itemEmbeddings;
+  model.history = manifest.losses.map((h) => ({ ...h }));
+  return model;
+}
+
+/**
+ * Reads a model directory. Refuses a format version it does not know, a manifest that does not match its
+ * schema, and parameters whose checksum or shape differ from the manifest, each with a one-line reason.
+ */
+export async function loadModel(dir: string): Promise<{ model: Model; manifest: ModelManifest }> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
+  } catch (cause) {
+    throw new InputError('DF_ERR_MODEL_MISSING', `model ${dir}: cannot read ${MANIFEST_FILE} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new DyadflowError('DF_ERR_MODEL_CORRUPT', `model ${dir}: ${MANIFEST_FILE} is not valid JSON`, { cause });
+  }
+  const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
+  if (version !== MODEL_FORMAT_VERSION) {
+    throw new DyadflowError('DF_ERR_MODEL_FORMAT', `model ${dir}: format version ${JSON.stringify(version ?? null)} is not supported; this dyadflow reads version ${MODEL_FORMAT_VERSION}`);
+  }
+  const validate = validatorFor<ModelManifest>(SCHEMA_FILE);
+  if (!validate(raw)) {
+    const e = validate.errors?.[0];
+    throw corrupt(dir, `${MANIFEST_FILE} ${e ? `${e.instancePath || 'root'} ${e.message ?? 'is invalid'}` : 'is invalid'}`);
+  }
+  const manifest = raw;
+  let buf: Buffer;
+  try {
+    buf = await readFile(join(dir, manifest.parameters.file));
+  } catch (cause) {
+    throw new InputError('DF_ERR_MODEL_MISSING', `model ${dir}: cannot read ${manifest.parameters.file}`, { cause });
+  }
+  const sha = createHash('sha256').update(buf).digest('hex');
+  if (sha !== manifest.parameters.sha256) throw corrupt(dir, `${manifest.parameters.file} checksum differs from manifest.json`);
+  return { model: decodeParameters(buf, manifest, dir), manifest };
+}
