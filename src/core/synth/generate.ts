@@ -504,7 +504,7 @@ function lightUser(w: World, pools: Pools, rng: Rng, u: number): void {
   for (const i of items) {
     const atS = firstWeek * WEEK_S + rng.nextInt(activeWeeks * WEEK_S);
     const before = w.iUser.length;
-    if (rng.nextFloat() < 0.05) {
+    if (rng.nextFloat() < p.lightReplyOnlyShare) {
       pushInteraction(w, u, i, 3, atS);
     } else {
       pushInteraction(w, u, i, 1, atS);

@@ -48,6 +48,8 @@ export interface SynthPresetParams {
   /** Share of light users' items that are live items, and of those the share drawn uniformly (not by popularity). */
   lightLiveShare: number;
   lightUniformShare: number;
+  /** Share of light users' items with a reply and no click. */
+  lightReplyOnlyShare: number;
   /** Probability that a light user has impression lines, and the items per line. */
   lightImpressionProb: number;
   lightImpressionItems: number;
@@ -82,6 +84,7 @@ export const TINY: SynthPresetParams = {
   lightMaxItems: 20,
   lightLiveShare: 0.8,
   lightUniformShare: 0.7,
+  lightReplyOnlyShare: 0.05,
   lightImpressionProb: 0.5,
   lightImpressionItems: 8,
 };
@@ -115,6 +118,7 @@ export const DAEMON: SynthPresetParams = {
   lightMaxItems: 29,
   lightLiveShare: 0.9,
   lightUniformShare: 0.7,
+  lightReplyOnlyShare: 0.05,
   lightImpressionProb: 0.5,
   lightImpressionItems: 8,
 };
@@ -122,7 +126,7 @@ export const DAEMON: SynthPresetParams = {
 /**
  * `recsys16`: the challenge's scale before subsampling (about 770k users, 1M items, 8.8M interaction rows of
  * which ~11.5% deletes). Impressions are thinner than the original's 201.9M (user, item, week) triples:
- * about 20M here (a light user has at most two weekly lines), which keeps generation to minutes and memory bounded.
+ * about 15M here (a light user has at most two weekly lines), which keeps generation to minutes and memory bounded.
  */
 export const RECSYS16: SynthPresetParams = {
   ...DAEMON,
@@ -132,10 +136,14 @@ export const RECSYS16: SynthPresetParams = {
   impressionOnlyUsers: 4000,
   liveItems: 27000,
   noiseItems: 975000,
-  lightMeanItems: 9,
+  lightMeanItems: 8.7,
   lightMaxItems: 29,
   lightLiveShare: 0.2,
   lightUniformShare: 0.5,
+  lightReplyOnlyShare: 0.02,
+  // The challenge's type mix: bookmarks 2.9% and replies 5.9% of the clicks (reference/wtl-and-recsys16.md §2.2).
+  bookmarkPerClick: 0.028,
+  replyPerClick: 0.04,
   lightImpressionProb: 0.7,
   lightImpressionItems: 20,
   deletePerPositive: 0.13,
