@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isoWeekStartS } from '../../../src/core/time/iso-week.js';
 import { runCli, type CliResult } from '../../helpers/cli.js';
 import {
@@ -75,7 +75,9 @@ describe('dyadflow produce of the generated tiny dataset → Kafka → plain kaf
   let interactions: ConsumedMessage[];
   let impressions: ConsumedMessage[];
 
-  beforeAll(async () => {
+  // Set up once, awaited by every test (not a beforeAll: without a broker each test must fail, not be skipped).
+  let setup: Promise<void> | undefined;
+  const ready = (): Promise<void> => (setup ??= (async () => {
     await requireBroker(brokers);
     dir = mkdtempSync(join(tmpdir(), 'dyadflow-produce-'));
     const gen = await runCli(['generate', '--preset', 'tiny', '--seed', '1', '--out', dir]);
@@ -86,13 +88,14 @@ describe('dyadflow produce of the generated tiny dataset → Kafka → plain kaf
     summary = JSON.parse(result.stdout) as typeof summary;
     interactions = await drainTopic(brokers, `${prefix}.interactions`, `${prefix}-g1`);
     impressions = await drainTopic(brokers, `${prefix}.impressions`, `${prefix}-g2`);
-  });
+  })());
 
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('prints one JSON summary with the counts of the files, deletes included', () => {
+  it('prints one JSON summary with the counts of the files, deletes included', async () => {
+    await ready();
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     expect(data.interactions.length).toBeGreaterThan(1000);
     expect(summary.topics).toEqual({ interactions: `${prefix}.interactions`, impressions: `${prefix}.impressions` });
@@ -107,11 +110,13 @@ describe('dyadflow produce of the generated tiny dataset → Kafka → plain kaf
   });
 
   it('creates the topics with the requested partitions, holding exactly the produced messages', async () => {
+    await ready();
     expect(await topicMessageCount(brokers, `${prefix}.interactions`)).toEqual({ total: data.interactions.length, partitions: 3 });
     expect(await topicMessageCount(brokers, `${prefix}.impressions`)).toEqual({ total: data.impressions.length, partitions: 3 });
   });
 
-  it('delivers every record exactly once and intact (counts and order-independent checksums per topic)', () => {
+  it('delivers every record exactly once and intact (counts and order-independent checksums per topic)', async () => {
+    await ready();
     const expectedInteractions = data.interactions.map((r) => JSON.stringify(r));
     const expectedImpressions = data.impressions.map((r) => JSON.stringify(r));
     expect(interactions).toHaveLength(expectedInteractions.length);
@@ -123,7 +128,8 @@ describe('dyadflow produce of the generated tiny dataset → Kafka → plain kaf
     expect(impressions.map((m) => m.value).sort()).toEqual([...expectedImpressions].sort());
   });
 
-  it('keys every message by its user id, so a user lives in one partition', () => {
+  it('keys every message by its user id, so a user lives in one partition', async () => {
+    await ready();
     for (const m of [...interactions, ...impressions]) expect(m.key).toBe(String((JSON.parse(m.value) as { user_id: number }).user_id));
     const partitionOf = new Map<string, number>();
     for (const m of [...interactions, ...impressions]) {
@@ -134,7 +140,8 @@ describe('dyadflow produce of the generated tiny dataset → Kafka → plain kaf
     expect(new Set(partitionOf.values()).size).toBe(3);
   });
 
-  it('keeps event-time order within each partition, and each user’s rows in file order', () => {
+  it('keeps event-time order within each partition, and each user’s rows in file order', async () => {
+    await ready();
     for (const [kind, messages] of [['interactions', interactions], ['impressions', impressions]] as const) {
       for (const list of byPartition(messages).values()) {
         list.sort((a, b) => a.offset - b.offset);

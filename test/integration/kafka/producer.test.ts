@@ -1,5 +1,5 @@
 // The adapter's producer and topic helper against a real broker.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DyadflowError } from '../../../src/core/errors.js';
 import { connectProducer, encodeInteraction, ensureTopics, type OutgoingMessage } from '../../../src/adapters/kafka/index.js';
 import { drainTopic, requireBroker, testBrokers, topicMessageCount, uniquePrefix } from '../../helpers/kafka.js';
@@ -15,11 +15,8 @@ function messages(from: number, n: number, userId: number): OutgoingMessage[] {
 }
 
 describe('kafka adapter against a real broker', () => {
-  beforeAll(async () => {
-    await requireBroker(brokers);
-  });
-
   it('ensureTopics creates missing topics once, with the partitions asked for, and leaves existing ones', async () => {
+    await requireBroker(brokers);
     const p = uniquePrefix('topics');
     expect(await ensureTopics(brokers, [`${p}.a`, `${p}.b`], { partitions: 2 })).toEqual([`${p}.a`, `${p}.b`]);
     expect(await ensureTopics(brokers, [`${p}.a`, `${p}.c`], { partitions: 4 })).toEqual([`${p}.c`]);
@@ -28,6 +25,7 @@ describe('kafka adapter against a real broker', () => {
   });
 
   it('keeps send order within a partition with several requests in flight', async () => {
+    await requireBroker(brokers);
     const topic = `${uniquePrefix('order')}.interactions`;
     await ensureTopics(brokers, [topic], { partitions: 1 });
     const producer = await connectProducer(brokers, { maxInFlight: 4 });
@@ -48,6 +46,7 @@ describe('kafka adapter against a real broker', () => {
   });
 
   it('reports a failed send as a DyadflowError (no auto-created topics)', async () => {
+    await requireBroker(brokers);
     const topic = `${uniquePrefix('missing')}.interactions`;
     const producer = await connectProducer(brokers, { maxInFlight: 2, retries: 0, ackTimeoutMs: 5000 });
     try {
