@@ -1,5 +1,6 @@
 // Subsampling of a dataset to its active users and items (paper §2, method.md §1).
 import type { Dataset, ImpressionTable, InteractionTable } from '../events/tables.js';
+import { groupByKey, internIds } from './group.js';
 
 /** Subsampling thresholds (method.md §1, options `--min-item-users`, `--min-user-items`). */
 export interface SubsampleOptions {
@@ -11,21 +12,6 @@ export interface SubsampleOptions {
 
 /** The paper's thresholds: 30 users per item, then 30 items per user. */
 export const DEFAULT_SUBSAMPLE: SubsampleOptions = Object.freeze({ minItemUsers: 30, minUserItems: 30 });
-
-/** Dense index of each external id in `ids` (an internal mapping: nothing keyed by it leaves this file). */
-function denseIndex(ids: Int32Array, n: number, into: Map<number, number>): Int32Array {
-  const ixs = new Int32Array(n);
-  for (let r = 0; r < n; r++) {
-    const id = ids[r]!;
-    let ix = into.get(id);
-    if (ix === undefined) {
-      ix = into.size;
-      into.set(id, ix);
-    }
-    ixs[r] = ix;
-  }
-  return ixs;
-}
 
 /** Whether a row's interaction type is a positive one (1 click, 2 bookmark, 3 reply). */
 function isPositive(type: number): boolean {
@@ -50,38 +36,45 @@ export function subsample(ds: Dataset, opts: SubsampleOptions): Dataset {
   const n = inter.length;
   const userIxById = new Map<number, number>();
   const itemIxById = new Map<number, number>();
-  const userIxs = denseIndex(inter.userIds, n, userIxById);
-  const itemIxs = denseIndex(inter.itemIds, n, itemIxById);
+  const userIxs = new Int32Array(n);
+  const itemIxs = new Int32Array(n);
+  internIds(inter.userIds, n, userIxById, userIxs);
+  internIds(inter.itemIds, n, itemIxById, itemIxs);
   const userCount = userIxById.size;
   const itemCount = itemIxById.size;
 
-  // Distinct positive (user, item) pairs as sorted keys userIx·itemCount + itemIx (< 2^53 at any real scale).
-  let pairCount = 0;
-  const keys = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    if (isPositive(inter.types[r]!)) keys[pairCount++] = userIxs[r]! * itemCount + itemIxs[r]!;
-  }
-  const pairs = keys.subarray(0, pairCount).sort();
+  // Positive rows grouped by user; a per-item stamp of the last user seen finds each distinct (user, item) once.
+  const userKeys = new Int32Array(n);
+  for (let r = 0; r < n; r++) userKeys[r] = isPositive(inter.types[r]!) ? userIxs[r]! : -1;
+  const { order, starts } = groupByKey(userKeys, userCount);
+  const stamp = new Int32Array(itemCount).fill(-1);
 
   // Pass 1: distinct interacting users per item.
   const usersPerItem = new Int32Array(itemCount);
-  for (let p = 0; p < pairCount; p++) {
-    if (p > 0 && pairs[p] === pairs[p - 1]) continue;
-    usersPerItem[pairs[p]! % itemCount]!++;
+  for (let u = 0; u < userCount; u++) {
+    for (let k = starts[u]!; k < starts[u + 1]!; k++) {
+      const i = itemIxs[order[k]!]!;
+      if (stamp[i] === u) continue;
+      stamp[i] = u;
+      usersPerItem[i]!++;
+    }
   }
   const itemKept = new Uint8Array(itemCount);
   for (let i = 0; i < itemCount; i++) itemKept[i] = usersPerItem[i]! >= minItemUsers ? 1 : 0;
 
   // Pass 2: distinct kept items per user.
-  const itemsPerUser = new Int32Array(userCount);
-  for (let p = 0; p < pairCount; p++) {
-    if (p > 0 && pairs[p] === pairs[p - 1]) continue;
-    const key = pairs[p]!;
-    const itemIx = key % itemCount;
-    if (itemKept[itemIx]) itemsPerUser[(key - itemIx) / itemCount]!++;
-  }
+  stamp.fill(-1);
   const userKept = new Uint8Array(userCount);
-  for (let u = 0; u < userCount; u++) userKept[u] = itemsPerUser[u]! >= minUserItems ? 1 : 0;
+  for (let u = 0; u < userCount; u++) {
+    let items = 0;
+    for (let k = starts[u]!; k < starts[u + 1]!; k++) {
+      const i = itemIxs[order[k]!]!;
+      if (stamp[i] === u) continue;
+      stamp[i] = u;
+      items += itemKept[i]!;
+    }
+    userKept[u] = items >= minUserItems ? 1 : 0;
+  }
 
   // A threshold of 0 passes ids that never interacted (impression-only); a positive one cannot.
   const keepItem = (id: number): boolean => {

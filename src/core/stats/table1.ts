@@ -1,5 +1,6 @@
 // The paper's Table 1 for a dataset (paper §2 Table 1, method.md §1).
 import type { Dataset } from '../events/tables.js';
+import { groupByKey, internIds } from '../dataset/group.js';
 
 /** Per-user averages of Table 1. */
 export interface Table1PerUser {
@@ -46,10 +47,6 @@ export function medianOfCounts(counts: Int32Array): number {
   return n % 2 === 1 ? counts[mid]! : (counts[mid - 1]! + counts[mid]!) / 2;
 }
 
-// Flags of one (user, item) row, packed into the low bits of its sort key.
-const SHOWN = 0;
-const FLAG_RADIX = 4; // key·4 + 0 impression, 1 click, 2 bookmark, 3 reply
-
 /**
  * Table 1 of a dataset: users and offers are the distinct ids of its dyads, a dyad is a distinct (user, item)
  * pair with an impression or an interaction of type 1-3 (deletes are not dyads), per-user averages are taken
@@ -58,8 +55,23 @@ const FLAG_RADIX = 4; // key·4 + 0 impression, 1 click, 2 bookmark, 3 reply
 export function computeTable1(ds: Dataset): Table1 {
   const inter = ds.interactions;
   const imp = ds.impressions;
+  // One row space: the positive interactions, then the impression triples (deletes get user key -1).
+  const nInter = inter.length;
+  const total = nInter + imp.length;
   const userIxById = new Map<number, number>();
   const itemIxById = new Map<number, number>();
+  const userIxs = new Int32Array(total);
+  const itemIxs = new Int32Array(total);
+  const rowBits = new Uint8Array(total); // bit 0 shown, bit t interaction type t
+  for (let r = 0; r < nInter; r++) {
+    const t = inter.types[r]!;
+    if (t < 1 || t > 3) {
+      userIxs[r] = -1;
+      continue;
+    }
+    rowBits[r] = 1 << t;
+  }
+  // Intern only the rows that make dyads, so ids seen only in deletes do not count.
   const intern = (map: Map<number, number>, id: number): number => {
     let ix = map.get(id);
     if (ix === undefined) {
@@ -68,53 +80,45 @@ export function computeTable1(ds: Dataset): Table1 {
     }
     return ix;
   };
-  let rowCount = imp.length;
-  for (let r = 0; r < inter.length; r++) {
-    const t = inter.types[r]!;
-    if (t < 1 || t > 3) continue;
-    intern(userIxById, inter.userIds[r]!);
-    intern(itemIxById, inter.itemIds[r]!);
-    rowCount++;
+  for (let r = 0; r < nInter; r++) {
+    if (rowBits[r] === 0) continue;
+    userIxs[r] = intern(userIxById, inter.userIds[r]!);
+    itemIxs[r] = intern(itemIxById, inter.itemIds[r]!);
   }
-  for (let r = 0; r < imp.length; r++) {
-    intern(userIxById, imp.userIds[r]!);
-    intern(itemIxById, imp.itemIds[r]!);
-  }
+  internIds(imp.userIds, imp.length, userIxById, userIxs, nInter);
+  internIds(imp.itemIds, imp.length, itemIxById, itemIxs, nInter);
+  rowBits.fill(1, nInter);
   const users = userIxById.size;
   const offers = itemIxById.size;
 
-  // Sort keys ((userIx·offers + itemIx)·4 + flag): every row of one dyad becomes adjacent (< 2^53 at any real scale).
-  const keys = new Float64Array(rowCount);
-  let k = 0;
-  for (let r = 0; r < inter.length; r++) {
-    const t = inter.types[r]!;
-    if (t < 1 || t > 3) continue;
-    keys[k++] = (userIxById.get(inter.userIds[r]!)! * offers + itemIxById.get(inter.itemIds[r]!)!) * FLAG_RADIX + t;
-  }
-  for (let r = 0; r < imp.length; r++) {
-    keys[k++] = (userIxById.get(imp.userIds[r]!)! * offers + itemIxById.get(imp.itemIds[r]!)!) * FLAG_RADIX + SHOWN;
-  }
-  keys.sort();
-
+  // Rows grouped by user; per item, the last user seen (stamp) and the types seen for that user (bits).
+  const { order, starts } = groupByKey(userIxs, users);
+  const stamp = new Int32Array(offers).fill(-1);
+  const bits = new Uint8Array(offers);
+  const touched = new Int32Array(offers);
   const dyadsPerUser = new Int32Array(users);
   const dyadsPerOffer = new Int32Array(offers);
   const flagTotals = [0, 0, 0, 0]; // distinct (user, item) pairs shown / clicked / bookmarked / replied
   let dyads = 0;
-  let prevPair = -1;
-  let prevKey = -1;
-  for (let p = 0; p < rowCount; p++) {
-    const key = keys[p]!;
-    if (key === prevKey) continue;
-    prevKey = key;
-    const flag = key % FLAG_RADIX;
-    const pair = (key - flag) / FLAG_RADIX;
-    flagTotals[flag]!++;
-    if (pair === prevPair) continue;
-    prevPair = pair;
-    dyads++;
-    const itemIx = pair % offers;
-    dyadsPerOffer[itemIx]!++;
-    dyadsPerUser[(pair - itemIx) / offers]!++;
+  for (let u = 0; u < users; u++) {
+    let nTouched = 0;
+    for (let k = starts[u]!; k < starts[u + 1]!; k++) {
+      const r = order[k]!;
+      const i = itemIxs[r]!;
+      if (stamp[i] !== u) {
+        stamp[i] = u;
+        bits[i] = 0;
+        touched[nTouched++] = i;
+        dyadsPerOffer[i]!++;
+      }
+      bits[i]! |= rowBits[r]!;
+    }
+    dyadsPerUser[u] = nTouched;
+    dyads += nTouched;
+    for (let k = 0; k < nTouched; k++) {
+      const b = bits[touched[k]!]!;
+      for (let flag = 0; flag < 4; flag++) flagTotals[flag]! += (b >> flag) & 1;
+    }
   }
 
   const perUser = (total: number): number => (users === 0 ? 0 : total / users);
@@ -123,7 +127,7 @@ export function computeTable1(ds: Dataset): Table1 {
     offers,
     dyads,
     perUser: {
-      displayed: perUser(flagTotals[SHOWN]!),
+      displayed: perUser(flagTotals[0]!),
       clicked: perUser(flagTotals[1]!),
       bookmarked: perUser(flagTotals[2]!),
       replied: perUser(flagTotals[3]!),
