@@ -23,7 +23,15 @@ import {
 } from 'apache-arrow';
 import { InputError, InvariantError } from '../../core/errors.js';
 import { CONTEXT_WIDTH, SPLIT, WTL_WIDTH, type FeatureTable, type Spread } from '../../core/features/feature-table.js';
-import { SPLIT_NAMES, allocateFeatureTable, featureColumnLayout, spreadOfColumnNames, type FeatureColumnLayout } from '../snapshot/columns.js';
+import {
+  SPLIT_NAMES,
+  allocateFeatureTable,
+  columnsToRowMajor,
+  featureColumnLayout,
+  rowMajorToColumns,
+  spreadOfColumnNames,
+  type FeatureColumnLayout,
+} from '../snapshot/columns.js';
 import { writeFileAtomic, type FileDigest } from '../snapshot/files.js';
 
 /** Schema metadata of features.arrow: constant, so the bytes depend only on the table. */
@@ -48,47 +56,53 @@ export function featureArrowSchema(spread: Spread): Schema {
   );
 }
 
-function columnData(table: FeatureTable, c: FeatureColumnLayout): Data {
+function int32Data(values: Int32Array): Data {
+  return makeData({ type: new Int32(), length: values.length, nullCount: 0, data: values });
+}
+
+function float64Data(values: Float64Array): Data {
+  return makeData({ type: new Float64(), length: values.length, nullCount: 0, data: values });
+}
+
+function splitData(table: FeatureTable): Data {
   const n = table.length;
-  const src = c.source;
-  switch (src.block) {
-    case 'userIds':
-    case 'itemIds':
-    case 'weeks':
-      return makeData({ type: new Int32(), length: n, nullCount: 0, data: table[src.block] });
-    case 'click':
-    case 'bookmark':
-    case 'reply':
-      return makeData({ type: new Int32(), length: n, nullCount: 0, data: Int32Array.from(table[src.block]) });
-    case 'split': {
-      for (let i = 0; i < n; i++) {
-        if (table.split[i]! > SPLIT.test) throw new InvariantError(`split code ${table.split[i]} at row ${i} is neither train nor test`);
-      }
-      const indices = new Int8Array(table.split.buffer, table.split.byteOffset, n);
-      const dictionary = vectorFromArray([...SPLIT_NAMES], new Utf8());
-      return makeData({ type: splitType(), length: n, nullCount: 0, data: indices, dictionary });
-    }
-    case 'wtl': {
-      const col = new Float64Array(n);
-      for (let i = 0, j = src.offset; i < n; i++, j += WTL_WIDTH) col[i] = table.wtl[j]!;
-      return makeData({ type: new Float64(), length: n, nullCount: 0, data: col });
-    }
-    case 'context': {
-      const col = new Int32Array(n);
-      for (let i = 0, j = src.offset; i < n; i++, j += CONTEXT_WIDTH) col[i] = table.context[j]!;
-      return makeData({ type: new Int32(), length: n, nullCount: 0, data: col });
-    }
+  for (let i = 0; i < n; i++) {
+    if (table.split[i]! > SPLIT.test) throw new InvariantError(`split code ${table.split[i]} at row ${i} is neither train nor test`);
   }
+  const indices = new Int8Array(table.split.buffer, table.split.byteOffset, n);
+  const dictionary = vectorFromArray([...SPLIT_NAMES], new Utf8());
+  return makeData({ type: splitType(), length: n, nullCount: 0, data: indices, dictionary });
 }
 
 /** Encodes a FeatureTable as Arrow IPC file bytes (one record batch). Same table → same bytes. */
 export function encodeFeatureTableArrow(table: FeatureTable, spread: Spread): Uint8Array {
+  const n = table.length;
   const schema = featureArrowSchema(spread);
-  const layout = featureColumnLayout(spread);
-  const children = layout.map((c) => columnData(table, c));
-  const struct = makeData({ type: new Struct(schema.fields), length: table.length, nullCount: 0, children });
-  const arrowTable = new Table(schema, [new RecordBatch(schema, struct)]);
-  return tableToIPC(arrowTable, 'file');
+  const wtlColumns = Array.from({ length: WTL_WIDTH }, () => new Float64Array(n));
+  rowMajorToColumns(table.wtl, WTL_WIDTH, n, wtlColumns);
+  const contextColumns = Array.from({ length: CONTEXT_WIDTH }, () => new Int32Array(n));
+  rowMajorToColumns(table.context, CONTEXT_WIDTH, n, contextColumns);
+  const children = featureColumnLayout(spread).map((c): Data => {
+    const src = c.source;
+    switch (src.block) {
+      case 'userIds':
+      case 'itemIds':
+      case 'weeks':
+        return int32Data(table[src.block]);
+      case 'click':
+      case 'bookmark':
+      case 'reply':
+        return int32Data(Int32Array.from(table[src.block]));
+      case 'split':
+        return splitData(table);
+      case 'wtl':
+        return float64Data(wtlColumns[src.offset]!);
+      case 'context':
+        return int32Data(contextColumns[src.offset]!);
+    }
+  });
+  const struct = makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children });
+  return tableToIPC(new Table(schema, [new RecordBatch(schema, struct)]), 'file');
 }
 
 /** Writes a FeatureTable as features.arrow (Arrow IPC file) to `path + '.tmp'`, then renames; returns size and SHA-256. */
@@ -116,17 +130,24 @@ export function decodeFeatureTableArrow(bytes: Uint8Array, where = 'features.arr
   layout.forEach((c, ci) => {
     const field = arrowTable.schema.fields[ci]!;
     const expected = arrowType(c);
-    if (field.type.typeId !== expected.typeId || String(field.type) !== String(expected)) {
-      fail(where, `column ${c.name} has type ${String(field.type)}, expected ${String(expected)}`);
-    }
-    const vector = arrowTable.getChildAt(ci)!;
-    if (vector.nullCount > 0) fail(where, `column ${c.name} has nulls`);
-    let row = 0;
-    for (const data of vector.data) {
-      const len = data.length;
+    if (String(field.type) !== String(expected)) fail(where, `column ${c.name} has type ${String(field.type)}, expected ${String(expected)}`);
+    if (arrowTable.getChildAt(ci)!.nullCount > 0) fail(where, `column ${c.name} has nulls`);
+  });
+  const wtlAt = layout.findIndex((c) => c.source.block === 'wtl');
+  const contextAt = layout.findIndex((c) => c.source.block === 'context');
+  let row = 0;
+  for (const batch of arrowTable.batches) {
+    const len = batch.numRows;
+    const dataOf = (ci: number): Data => batch.getChildAt(ci)!.data[0]!;
+    const valuesOf = (ci: number) => dataOf(ci).values as Float64Array | Int32Array;
+    columnsToRowMajor(Array.from({ length: WTL_WIDTH }, (_, k) => valuesOf(wtlAt + k)), WTL_WIDTH, len, table.wtl, row);
+    columnsToRowMajor(Array.from({ length: CONTEXT_WIDTH }, (_, k) => valuesOf(contextAt + k)), CONTEXT_WIDTH, len, table.context, row);
+    layout.forEach((c, ci) => {
       const src = c.source;
+      if (src.block === 'wtl' || src.block === 'context') return;
       if (src.block === 'split') {
         // Map through the file's own dictionary rather than assuming its order.
+        const data = dataOf(ci);
         const dict = (data.dictionary?.toArray() ?? []) as string[];
         const codeOf = dict.map((s) => SPLIT_NAMES.indexOf(s as (typeof SPLIT_NAMES)[number]));
         const idx = data.values as Int8Array;
@@ -135,14 +156,8 @@ export function decodeFeatureTableArrow(bytes: Uint8Array, where = 'features.arr
           if (code === undefined || code < 0) fail(where, `row ${row + i}: split is not train or test`);
           table.split[row + i] = code;
         }
-      } else if (src.block === 'wtl') {
-        const vals = data.values as Float64Array;
-        for (let i = 0, j = row * WTL_WIDTH + src.offset; i < len; i++, j += WTL_WIDTH) table.wtl[j] = vals[i]!;
-      } else if (src.block === 'context') {
-        const vals = data.values as Int32Array;
-        for (let i = 0, j = row * CONTEXT_WIDTH + src.offset; i < len; i++, j += CONTEXT_WIDTH) table.context[j] = vals[i]!;
       } else if (src.block === 'click' || src.block === 'bookmark' || src.block === 'reply') {
-        const vals = data.values as Int32Array;
+        const vals = valuesOf(ci);
         const out = table[src.block];
         for (let i = 0; i < len; i++) {
           const v = vals[i]!;
@@ -150,12 +165,12 @@ export function decodeFeatureTableArrow(bytes: Uint8Array, where = 'features.arr
           out[row + i] = v;
         }
       } else {
-        table[src.block].set((data.values as Int32Array).subarray(0, len), row);
+        table[src.block].set((valuesOf(ci) as Int32Array).subarray(0, len), row);
       }
-      row += len;
-    }
-    if (row !== n) fail(where, `column ${c.name} has ${row} values for ${n} rows`);
-  });
+    });
+    row += len;
+  }
+  if (row !== n) fail(where, `record batches hold ${row} rows, the table ${n}`);
   return { table, spread };
 }
 

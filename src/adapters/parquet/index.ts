@@ -12,6 +12,7 @@ import {
   allocateFeatureTable,
   featureColumnLayout,
   numericValue,
+  rowMajorToColumns,
   spreadOfColumnNames,
   type FeatureColumnLayout,
 } from '../snapshot/columns.js';
@@ -95,48 +96,167 @@ function checkSplitCodes(table: FeatureTable): void {
   }
 }
 
-/** Shreds rows [start, end) of one column the way parquetjs-lite's shredRecord does for a REQUIRED leaf. */
+/**
+ * Counts distinct numbers with open addressing on typed arrays. A Set of 8k doubles per column and page boxes
+ * every key; over 819k rows × 38 columns that garbage was the largest cost of the write.
+ */
+class DistinctCounter {
+  private keys = new Float64Array(0);
+  private stamps = new Uint32Array(0);
+  private stamp = 0;
+  private mask = 0;
+  private readonly bits = new Float64Array(1);
+  private readonly words = new Uint32Array(this.bits.buffer);
+  count = 0;
+
+  /** Starts a new count for at most `n` values. */
+  reset(n: number): void {
+    let cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    if (cap > this.keys.length) {
+      this.keys = new Float64Array(cap);
+      this.stamps = new Uint32Array(cap);
+      this.stamp = 0;
+    }
+    this.mask = this.keys.length - 1;
+    if (++this.stamp === 0xffffffff) {
+      this.stamps.fill(0);
+      this.stamp = 1;
+    }
+    this.count = 0;
+  }
+
+  /** Adds a value (-0 must already be 0, NaN excluded). */
+  add(v: number): void {
+    this.bits[0] = v;
+    // MurmurHash3 fmix32 of the two words (Appleby): keys are often small integers or k/6 fractions.
+    let h = this.words[0]! ^ Math.imul(this.words[1]!, 0x9e3779b1);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    const { keys, stamps, stamp, mask } = this;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      if (stamps[i] !== stamp) {
+        stamps[i] = stamp;
+        keys[i] = v;
+        this.count++;
+        return;
+      }
+      if (keys[i] === v) return;
+    }
+  }
+}
+
+/**
+ * Stands in for a page's Set of distinct values. parquetjs-lite 0.8.7 uses that Set only to spread it for the
+ * page's min and max (first value seeds both, then `>`/`<`: yielding [min, max] gives the same result; a Set
+ * never holds -0), for `.size` (distinct_count), for `forEach` into the column chunk's union (only its size is
+ * used, and each chunk has exactly one page here, so yielding `size` distinct placeholders keeps it exact), and
+ * for `add` of the row appended through appendRow (already counted). The byte-equality test holds it to that.
+ */
+class PageDistinctValues {
+  constructor(
+    private readonly min: unknown,
+    private readonly max: unknown,
+    readonly size: number,
+  ) {}
+
+  [Symbol.iterator](): Iterator<unknown> {
+    return (this.size === 0 ? [] : this.size === 1 ? [this.min] : [this.min, this.max])[Symbol.iterator]();
+  }
+
+  forEach(fn: (value: unknown) => void): void {
+    for (let i = 0; i < this.size; i++) fn(i);
+  }
+
+  add(): this {
+    return this;
+  }
+}
+
+const NO_STATISTICS = new PageDistinctValues(undefined, undefined, 0);
+
+/** Scratch columns of one row group, reused across groups. */
+interface GroupScratch {
+  wtl: Float64Array[];
+  context: Int32Array[];
+  distinct: DistinctCounter;
+}
+
+function createScratch(rows: number): GroupScratch {
+  return {
+    wtl: Array.from({ length: WTL_WIDTH }, () => new Float64Array(rows)),
+    context: Array.from({ length: CONTEXT_WIDTH }, () => new Int32Array(rows)),
+    distinct: new DistinctCounter(),
+  };
+}
+
+/**
+ * Shreds rows [start, end) of one column as parquetjs-lite's shredRecord does for a REQUIRED leaf, except for
+ * the group's last row (appended through appendRow), which the statistics (over [start, end)) already include.
+ */
 function shredColumn(
   table: FeatureTable,
   c: FeatureColumnLayout,
+  scratch: GroupScratch,
   start: number,
   end: number,
   statistics: boolean,
 ): parquet.ColumnBuffer {
   const n = end - start;
+  const prefilled = n - 1;
   const values: unknown[] = [];
-  const distinct = new Set<unknown>();
+  let distinct = NO_STATISTICS;
   const src = c.source;
   if (src.block === 'split') {
+    const seen = [false, false];
     for (let r = start; r < end; r++) {
       const code = table.split[r]!;
-      values.push(SPLIT_BYTES[code]);
-      if (statistics) distinct.add(SPLIT_NAMES[code]);
+      if (r < end - 1) values.push(SPLIT_BYTES[code]);
+      seen[code] = true;
     }
-  } else if (src.block === 'wtl') {
-    for (let r = start; r < end; r++) {
-      const v = table.wtl[r * WTL_WIDTH + src.offset]!;
-      if (Number.isNaN(v)) throw new InvariantError(`${c.name} is NaN at row ${r}`);
-      // The row API stores parseFloat(String(v)): identical except that -0 becomes 0; statistics see the raw value.
-      values.push(v === 0 ? 0 : v);
-      if (statistics) distinct.add(v);
-    }
-  } else if (src.block === 'context') {
-    for (let r = start; r < end; r++) {
-      const v = table.context[r * CONTEXT_WIDTH + src.offset]!;
-      values.push(v);
-      if (statistics) distinct.add(v);
+    if (statistics) {
+      const present = SPLIT_NAMES.filter((_, code) => seen[code]);
+      const min = present.reduce((a, b) => (b < a ? b : a));
+      const max = present.reduce((a, b) => (b > a ? b : a));
+      distinct = new PageDistinctValues(min, max, present.length);
     }
   } else {
-    const arr = table[src.block];
-    for (let r = start; r < end; r++) {
-      const v = arr[r]!;
-      values.push(v);
-      if (statistics) distinct.add(v);
+    // Contiguous values of the column for rows [start, end).
+    const col: ArrayLike<number> =
+      src.block === 'wtl'
+        ? scratch.wtl[src.offset]!
+        : src.block === 'context'
+          ? scratch.context[src.offset]!
+          : table[src.block].subarray(start, end);
+    let min = Infinity;
+    let max = -Infinity;
+    const counter = scratch.distinct;
+    if (statistics) counter.reset(n);
+    for (let i = 0; i < n; i++) {
+      let v = col[i]!;
+      if (Number.isNaN(v)) throw new InvariantError(`${c.name} is NaN at row ${start + i}`);
+      // The row API stores parseFloat(String(v)), which turns -0 into 0; a Set of statistics does the same.
+      if (v === 0) v = 0;
+      if (i < prefilled) values.push(v);
+      if (statistics) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+        counter.add(v);
+      }
     }
+    if (statistics) distinct = new PageDistinctValues(min, max, counter.count);
   }
   // REQUIRED, non-repeated leaves have max levels 0: the levels are never encoded, only counted.
-  return { dlevels: new Array<number>(n).fill(0), rlevels: new Array<number>(n).fill(0), values, distinct_values: distinct, count: n };
+  return {
+    dlevels: new Array<number>(prefilled).fill(0),
+    rlevels: new Array<number>(prefilled).fill(0),
+    values,
+    distinct_values: distinct as unknown as Set<unknown>,
+    count: prefilled,
+  };
 }
 
 async function finish(writer: parquet.ParquetWriter, path: string): Promise<FileDigest> {
@@ -158,15 +278,18 @@ export async function writeFeatureTableParquet(
   const o = resolveOptions(options);
   checkSplitCodes(table);
   const { writer, layout } = await openWriter(path, spread, o);
+  const scratch = createScratch(Math.min(o.rowGroupRows, table.length));
   try {
     for (let start = 0; start < table.length; start += o.rowGroupRows) {
       const end = Math.min(table.length, start + o.rowGroupRows);
       const prefilled = end - 1 - start;
       if (prefilled > 0) {
+        rowMajorToColumns(table.wtl.subarray(start * WTL_WIDTH, end * WTL_WIDTH), WTL_WIDTH, end - start, scratch.wtl);
+        rowMajorToColumns(table.context.subarray(start * CONTEXT_WIDTH, end * CONTEXT_WIDTH), CONTEXT_WIDTH, end - start, scratch.context);
         const columnData: Record<string, parquet.ColumnBuffer> = {};
         const pages: Record<string, unknown[]> = {};
         for (const c of layout) {
-          columnData[c.name] = shredColumn(table, c, start, end - 1, o.statistics);
+          columnData[c.name] = shredColumn(table, c, scratch, start, end, o.statistics);
           pages[c.name] = [];
         }
         writer.rowBuffer = { rowCount: prefilled, pageRowCount: prefilled, columnData, pages };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { featureColumns, spreadOfColumnNames } from '../../../src/adapters/snapshot/columns.js';
+import { columnsToRowMajor, featureColumns, rowMajorToColumns, spreadOfColumnNames } from '../../../src/adapters/snapshot/columns.js';
 import { readSchema, validatorFor } from '../../../src/adapters/schemas/validators.js';
 import { CONTEXT_COLUMN_NAMES, type Spread } from '../../../src/core/features/feature-table.js';
 
@@ -69,5 +69,22 @@ describe('schemas/dyad-features.schema.json', () => {
     expect(validate({ ...row('std'), split: 'validation' })).toBe(false);
     expect(validate({ ...row('std'), reply: 2 })).toBe(false);
     expect(validate({ ...row('std'), user_id: 2 ** 31 })).toBe(false);
+  });
+});
+
+describe('blocked transposes', () => {
+  it('split a row-major block into columns and join it back, across tile boundaries and at a row offset', () => {
+    const rows = 2500;
+    const width = 3;
+    const block = Float64Array.from({ length: rows * width }, (_, i) => i + 0.5);
+    const cols = Array.from({ length: width }, () => new Float64Array(rows));
+    rowMajorToColumns(block, width, rows, cols);
+    expect(cols[2]![0]).toBe(2.5);
+    expect(cols[1]![2499]).toBe(2499 * 3 + 1.5);
+    expect(cols.every((col, c) => col.every((v, r) => v === block[r * width + c]))).toBe(true);
+    const back = new Float64Array((rows + 2) * width);
+    columnsToRowMajor(cols, width, rows, back, 2);
+    expect(Array.from(back.subarray(0, 6))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Array.from(back.subarray(6))).toEqual(Array.from(block));
   });
 });
