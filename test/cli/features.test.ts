@@ -148,3 +148,55 @@ describe('dyadflow features (small hand-made dataset)', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('dyadflow features on the tiny preset', () => {
+  let tinyData: string;
+  let first: { code: number; stdout: string; stderr: string };
+  let second: { code: number; stdout: string; stderr: string };
+
+  beforeAll(async () => {
+    tinyData = join(root, 'tiny');
+    const gen = await runCli(['generate', '--preset', 'tiny', '--seed', '3', '--out', tinyData]);
+    expect(gen.code, gen.stderr).toBe(0);
+    first = await runCli(['features', '--data', tinyData, '--out', join(root, 'tinyA'), '--json']);
+    second = await runCli(['features', '--data', tinyData, '--out', join(root, 'tinyB'), '--json']);
+  });
+
+  it('runs with the defaults and reports options, Table 1, rows, report, timings and files', () => {
+    expect(first.code, first.stderr).toBe(0);
+    const doc = JSON.parse(first.stdout) as {
+      options: { features: Record<string, unknown>; subsample: Record<string, unknown> };
+      table1: { users: number; dyads: number };
+      rows: { total: number; train: { rows: number; click: number }; test: { rows: number; click: number } };
+      report: { dyads: number; trainRows: number; testRows: number };
+      timings: Record<string, number>;
+      files: Record<string, { bytes: number; sha256: string }>;
+    };
+    expect(doc.options.features).toEqual({
+      k: 50, similarity: 'weighted', neighbourhood: 'item', spread: 'std', leaveOneOut: true, leakage: 'none', split: 'time', seed: 1,
+    });
+    expect(doc.options.subsample).toEqual({ minItemUsers: 30, minUserItems: 30 });
+    expect(doc.table1.users).toBeGreaterThanOrEqual(150);
+    expect(doc.rows.total).toBe(doc.table1.dyads);
+    expect(doc.rows.total).toBe(doc.report.dyads);
+    expect(doc.rows.train.rows).toBe(doc.report.trainRows);
+    expect(doc.rows.test.rows).toBe(doc.report.testRows);
+    expect(doc.rows.train.click).toBeGreaterThan(0);
+    expect(doc.rows.test.click).toBeGreaterThan(0);
+    expect(Object.keys(doc.timings)).toEqual(['load', 'subsample', 'table1', 'features', 'parquet', 'arrow', 'manifest', 'total']);
+    expect(Object.keys(doc.files)).toEqual(['features.parquet', 'features.arrow', 'manifest.json']);
+  });
+
+  it('writes byte-identical features.parquet, features.arrow and manifest.json when run twice', async () => {
+    expect(second.code, second.stderr).toBe(0);
+    for (const name of ['features.parquet', 'features.arrow', 'manifest.json']) {
+      const a = await readFile(join(root, 'tinyA', name));
+      const b = await readFile(join(root, 'tinyB', name));
+      expect(a.length, name).toBeGreaterThan(1000);
+      expect(Buffer.compare(a, b), name).toBe(0);
+    }
+    // The two runs' wall-clock timings differ; they are only in --json.
+    const files = (JSON.parse(first.stdout) as { files: unknown }).files;
+    expect((JSON.parse(second.stdout) as { files: unknown }).files).toEqual(files);
+  });
+});
