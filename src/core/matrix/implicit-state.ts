@@ -108,9 +108,19 @@ export class ImplicitState {
   pairNext: Int32Array = new Int32Array(1024);
   private readonly pairMap = new PairMap(1024);
 
-  /** An empty state. */
-  static empty(): ImplicitState {
-    return new ImplicitState();
+  /**
+   * Whether dot products are kept. A state without them (`ImplicitState.empty({ pairs: false })`) still has
+   * IM, first-seen times, histograms and norms: enough to list dyads and labels, at a fraction of the cost.
+   */
+  readonly tracksPairs: boolean;
+
+  private constructor(tracksPairs: boolean) {
+    this.tracksPairs = tracksPairs;
+  }
+
+  /** An empty state; `pairs: false` skips the user-user dot products (no neighbours can be selected from it). */
+  static empty(options: { pairs?: boolean } = {}): ImplicitState {
+    return new ImplicitState(options.pairs ?? true);
   }
 
   /** The entry index of (userIx, itemIx), or -1 when the dyad is absent. */
@@ -192,6 +202,7 @@ export class ImplicitState {
     this.userHist[u * IM_LEVELS + a1]!++;
     this.userNormW[u]! += a1 * a1 - a0 * a0;
     this.userNormB[u]! += b1 - b0;
+    if (!this.tracksPairs) return;
     const dW = a1 - a0;
     const dB = b1 - b0;
     for (let f = this.itemHead[o]!; f >= 0; f = this.entryNextInItem[f]!) {
@@ -271,7 +282,7 @@ export class ImplicitState {
 
   /** Restores a state from a checkpoint; the lookup tables and lists are rebuilt in O(size). */
   static fromCheckpoint(cp: ImplicitStateCheckpoint): ImplicitState {
-    const s = new ImplicitState();
+    const s = new ImplicitState(true);
     for (let i = 0; i < cp.userIds.length; i++) s.users.intern(cp.userIds[i]!);
     for (let i = 0; i < cp.itemIds.length; i++) s.items.intern(cp.itemIds[i]!);
     invariant(s.users.size === cp.userIds.length && s.items.size === cp.itemIds.length, 'checkpoint ids are not distinct');

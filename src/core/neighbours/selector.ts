@@ -10,6 +10,14 @@
 // exact, and rounding is monotone, so when both computed products are ≤ Number.MAX_SAFE_INTEGER they are
 // the exact values; otherwise (users with thousands of heavy entries) the comparison falls back to BigInt.
 // Equal similarities order by the smaller external user id, so the choice never depends on dense indices.
+// For speed, candidates first compare by the double key num²/dv (relative error < 2^-50); only keys within
+// a relative 1e-9 of each other go to the exact comparison, so the order is the exact one.
+//
+// Global neighbourhood (a per-user shortcut): without leave-one-out the neighbours of u are the same for
+// every item, and with it only the users C with a positive entry for o change similarity (b = 0 leaves num
+// and dv as they are). Each user's co-occurrence list is therefore ranked once (its best T = 3K); a dyad
+// takes the first K ranked users outside C and the members of C re-scored, and selects the best K of those.
+// The result equals the full scan; when the ranked prefix runs out before K users outside C, it scans all.
 
 import { invariant } from '../errors.js';
 import { IM_OF_MASK, ImplicitState } from '../matrix/implicit-state.js';
@@ -36,6 +44,16 @@ export function isBetter(numA: number, denA: number, idA: number, numB: number, 
   return idA < idB;
 }
 
+const NEAR = 1e-9;
+
+/** isBetter with the double keys num²/den tried first (see the header). */
+function isBetterKeyed(keyA: number, numA: number, denA: number, idA: number, keyB: number, numB: number, denB: number, idB: number): boolean {
+  const diff = keyA - keyB;
+  if (diff > NEAR * keyB) return true;
+  if (-diff > NEAR * keyA) return false;
+  return isBetter(numA, denA, idA, numB, denB, idB);
+}
+
 /**
  * Selects neighbours from one state. Reuses typed-array scratch buffers: no allocation per dyad.
  * Calls for the same user in a row share the per-user preparation (the co-occurrence list), so callers
@@ -48,48 +66,82 @@ export class NeighbourSelector {
   readonly nbrIm: Int8Array;
 
   private readonly state: ImplicitState;
-  private readonly opts: NeighbourOptions;
   private readonly k: number;
+  private readonly binary: boolean;
+  private readonly loo: boolean;
+  private readonly global: boolean;
   private readonly userIds: Int32Array;
   private readonly norms: Int32Array;
   private readonly dots: Int32Array;
+  // Read-only view of the item lists, contiguous per item (users and their IM values).
+  private readonly itemStart: Int32Array;
+  private readonly itemUsers: Int32Array;
+  private readonly itemIms: Int8Array;
   // Per-user scratch: u's co-occurrence list, and dot(u, v) by v (0 = not co-occurring).
   private curUser = -1;
   private coCount = 0;
   private coUser: Int32Array;
   private coDot: Int32Array;
   private readonly dotOf: Int32Array;
+  // Global: u's best co-occurring users in exact order (prefix of length rankedCount).
+  private rankedCount = 0;
+  private readonly rankedUser: Int32Array;
+  private readonly rankedDot: Int32Array;
   // Per-dyad scratch for `global`: IM(v, o) + 1 by v (0 = no entry).
   private readonly imPlusOneOf: Int8Array;
-  // Bounded heap of the K best so far, worst at the root.
+  // Bounded heap of the best so far, worst at the root.
   private heapSize = 0;
+  private heapCap: number;
   private readonly hUser: Int32Array;
   private readonly hId: Int32Array;
+  private readonly hKey: Float64Array;
   private readonly hNum: Float64Array;
   private readonly hDen: Float64Array;
   private readonly hIm: Int8Array;
 
   constructor(state: ImplicitState, opts: NeighbourOptions) {
     invariant(Number.isInteger(opts.k) && opts.k >= 1 && opts.k <= 1 << 20, `k must be a positive integer, got ${opts.k}`);
+    invariant(state.tracksPairs, 'neighbour selection needs a state that keeps dot products');
     this.state = state;
-    this.opts = opts;
     this.k = opts.k;
+    this.binary = opts.similarity === 'binary';
+    this.loo = opts.leaveOneOut;
+    this.global = opts.neighbourhood === 'global';
     const nUsers = state.users.size;
     this.userIds = state.users.ids();
-    const binary = opts.similarity === 'binary';
-    this.norms = binary ? state.userNormB : state.userNormW;
-    this.dots = binary ? state.pairDotB : state.pairDotW;
+    this.norms = this.binary ? state.userNormB : state.userNormW;
+    this.dots = this.binary ? state.pairDotB : state.pairDotW;
     this.coUser = new Int32Array(64);
     this.coDot = new Int32Array(64);
     this.dotOf = new Int32Array(nUsers);
-    this.imPlusOneOf = new Int8Array(opts.neighbourhood === 'global' ? nUsers : 0);
+    this.imPlusOneOf = new Int8Array(this.global ? nUsers : 0);
     this.nbrUserIx = new Int32Array(this.k);
     this.nbrIm = new Int8Array(this.k);
-    this.hUser = new Int32Array(this.k);
-    this.hId = new Int32Array(this.k);
-    this.hNum = new Float64Array(this.k);
-    this.hDen = new Float64Array(this.k);
-    this.hIm = new Int8Array(this.k);
+    const ranked = this.global ? 3 * this.k : 0;
+    this.rankedUser = new Int32Array(ranked);
+    this.rankedDot = new Int32Array(ranked);
+    const cap = Math.max(this.k, ranked);
+    this.heapCap = this.k;
+    this.hUser = new Int32Array(cap);
+    this.hId = new Int32Array(cap);
+    this.hKey = new Float64Array(cap);
+    this.hNum = new Float64Array(cap);
+    this.hDen = new Float64Array(cap);
+    this.hIm = new Int8Array(cap);
+
+    const nItems = state.items.size;
+    const ne = state.entryCount;
+    this.itemStart = new Int32Array(nItems + 1);
+    for (let e = 0; e < ne; e++) this.itemStart[state.entryItemIx[e]! + 1]!++;
+    for (let o = 0; o < nItems; o++) this.itemStart[o + 1]! += this.itemStart[o]!;
+    const fill = this.itemStart.slice(0, nItems);
+    this.itemUsers = new Int32Array(ne);
+    this.itemIms = new Int8Array(ne);
+    for (let e = 0; e < ne; e++) {
+      const at = fill[state.entryItemIx[e]!]!++;
+      this.itemUsers[at] = state.entryUserIx[e]!;
+      this.itemIms[at] = IM_OF_MASK[state.entryTypes[e]!]!;
+    }
   }
 
   private prepareUser(u: number): void {
@@ -109,12 +161,34 @@ export class NeighbourSelector {
     for (let p = st.userPairHead[u]!; p >= 0; p = st.pairNext[p]!) {
       const v = st.pairOtherIx[p]!;
       const d = this.dots[p]!;
+      if (d <= 0) continue;
       this.coUser[i] = v;
       this.coDot[i] = d;
       dotOf[v] = d;
       i++;
     }
     this.coCount = i;
+    if (this.global) this.rankUser();
+  }
+
+  /** Global: the best T co-occurring users of the current user without leave-one-out, best first. */
+  private rankUser(): void {
+    this.heapSize = 0;
+    this.heapCap = this.rankedUser.length;
+    const norms = this.norms;
+    for (let i = 0; i < this.coCount; i++) {
+      const v = this.coUser[i]!;
+      this.offer(v, this.coDot[i]!, norms[v]!, 0);
+    }
+    const m = this.heapSize;
+    for (let n = m; n > 0; n--) {
+      this.rankedUser[n - 1] = this.hUser[0]!;
+      this.rankedDot[n - 1] = this.hNum[0]!;
+      this.popRoot(n);
+    }
+    this.rankedCount = m;
+    this.heapSize = 0;
+    this.heapCap = this.k;
   }
 
   /**
@@ -127,78 +201,118 @@ export class NeighbourSelector {
     const st = this.state;
     this.prepareUser(userIx);
     if (this.coCount === 0) return 0;
-    const binary = this.opts.similarity === 'binary';
-    const loo = this.opts.leaveOneOut;
+    const binary = this.binary;
+    const loo = this.loo;
     let aIm = 0;
-    let entryU = -1;
     if (itemIx >= 0) {
-      entryU = st.entryOf(userIx, itemIx);
+      const entryU = st.entryOf(userIx, itemIx);
       if (entryU >= 0) aIm = IM_OF_MASK[st.entryTypes[entryU]!]!;
     }
     const a = loo ? (binary ? (aIm > 0 ? 1 : 0) : aIm) : 0;
     // du is common to all candidates (see the header); only its positivity matters.
     if (this.norms[userIx]! - a * a <= 0) return 0;
-    const norms = this.norms;
+    if (this.global) this.selectGlobal(itemIx, a);
+    else if (itemIx >= 0) this.selectItem(itemIx, a);
+    return this.drain();
+  }
 
-    if (this.opts.neighbourhood === 'item') {
-      if (itemIx < 0) return 0;
-      if (st.itemUserCount[itemIx]! <= this.coCount) {
-        const dotOf = this.dotOf;
-        for (let f = st.itemHead[itemIx]!; f >= 0; f = st.entryNextInItem[f]!) {
-          const v = st.entryUserIx[f]!;
-          const dot = dotOf[v]!;
-          if (dot === 0 || v === userIx) continue;
-          const s = IM_OF_MASK[st.entryTypes[f]!]!;
-          const b = loo ? (binary ? (s > 0 ? 1 : 0) : s) : 0;
-          this.offer(v, dot - a * b, norms[v]! - b * b, s);
-        }
-      } else {
-        for (let i = 0; i < this.coCount; i++) {
-          const v = this.coUser[i]!;
-          const f = st.entryOf(v, itemIx);
-          if (f < 0) continue;
-          const s = IM_OF_MASK[st.entryTypes[f]!]!;
-          const b = loo ? (binary ? (s > 0 ? 1 : 0) : s) : 0;
-          this.offer(v, this.coDot[i]! - a * b, norms[v]! - b * b, s);
-        }
+  private selectItem(itemIx: number, a: number): void {
+    const st = this.state;
+    const norms = this.norms;
+    const binary = this.binary;
+    const loo = this.loo;
+    const start = this.itemStart[itemIx]!;
+    const end = this.itemStart[itemIx + 1]!;
+    // The contiguous item list costs a few ns per user, a hash probe of the co-occurrence path ~10×.
+    if (end - start <= 8 * this.coCount) {
+      const dotOf = this.dotOf;
+      const users = this.itemUsers;
+      const ims = this.itemIms;
+      for (let j = start; j < end; j++) {
+        const v = users[j]!;
+        const dot = dotOf[v]!;
+        if (dot === 0) continue; // also skips u itself: no pair with itself
+        const s = ims[j]!;
+        const b = loo ? (binary ? (s > 0 ? 1 : 0) : s) : 0;
+        this.offer(v, dot - a * b, norms[v]! - b * b, s);
       }
     } else {
-      const mark = this.imPlusOneOf;
-      if (itemIx >= 0) {
-        for (let f = st.itemHead[itemIx]!; f >= 0; f = st.entryNextInItem[f]!) {
-          mark[st.entryUserIx[f]!] = IM_OF_MASK[st.entryTypes[f]!]! + 1;
-        }
+      for (let i = 0; i < this.coCount; i++) {
+        const v = this.coUser[i]!;
+        const f = st.entryOf(v, itemIx);
+        if (f < 0) continue;
+        const s = IM_OF_MASK[st.entryTypes[f]!]!;
+        const b = loo ? (binary ? (s > 0 ? 1 : 0) : s) : 0;
+        this.offer(v, this.coDot[i]! - a * b, norms[v]! - b * b, s);
       }
+    }
+  }
+
+  private selectGlobal(itemIx: number, a: number): void {
+    const norms = this.norms;
+    const binary = this.binary;
+    const loo = this.loo;
+    const mark = this.imPlusOneOf;
+    const start = itemIx >= 0 ? this.itemStart[itemIx]! : 0;
+    const end = itemIx >= 0 ? this.itemStart[itemIx + 1]! : 0;
+    const users = this.itemUsers;
+    const ims = this.itemIms;
+    for (let j = start; j < end; j++) mark[users[j]!] = ims[j]! + 1;
+    // Users outside C (their similarity does not move), in ranked order.
+    let taken = 0;
+    let r = 0;
+    for (; r < this.rankedCount && taken < this.k; r++) {
+      const v = this.rankedUser[r]!;
+      const s = mark[v]! - 1;
+      if (loo && s > 0) continue;
+      this.offer(v, this.rankedDot[r]!, norms[v]!, s);
+      taken++;
+    }
+    if (taken < this.k && this.rankedCount < this.coCount) {
+      // The ranked prefix ran out: scan everyone (the same result, the slow way).
+      this.heapSize = 0;
       for (let i = 0; i < this.coCount; i++) {
         const v = this.coUser[i]!;
         const s = mark[v]! - 1;
         const b = loo && s > 0 ? (binary ? 1 : s) : 0;
         this.offer(v, this.coDot[i]! - a * b, norms[v]! - b * b, s);
       }
-      if (itemIx >= 0) {
-        for (let f = st.itemHead[itemIx]!; f >= 0; f = st.entryNextInItem[f]!) mark[st.entryUserIx[f]!] = 0;
+    } else if (loo) {
+      // Members of C, re-scored without column o.
+      const dotOf = this.dotOf;
+      for (let j = start; j < end; j++) {
+        const s = ims[j]!;
+        if (s <= 0) continue;
+        const v = users[j]!;
+        const dot = dotOf[v]!;
+        if (dot === 0) continue;
+        const b = binary ? 1 : s;
+        this.offer(v, dot - a * b, norms[v]! - b * b, s);
       }
     }
-    return this.drain();
+    for (let j = start; j < end; j++) mark[users[j]!] = 0;
   }
 
   /** Offers candidate v with similarity num/sqrt(den) (times a common factor) to the bounded heap. */
   private offer(v: number, num: number, den: number, im: number): void {
     if (num <= 0 || den <= 0) return;
+    const key = (num * num) / den;
     const id = this.userIds[v]!;
-    const hUser = this.hUser;
-    const hId = this.hId;
-    const hNum = this.hNum;
-    const hDen = this.hDen;
-    const hIm = this.hIm;
-    if (this.heapSize < this.k) {
+    const hKey = this.hKey;
+    if (this.heapSize < this.heapCap) {
+      const hUser = this.hUser;
+      const hId = this.hId;
+      const hNum = this.hNum;
+      const hDen = this.hDen;
+      const hIm = this.hIm;
       // Sift up: the root is the worst kept candidate.
       let i = this.heapSize++;
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (!isBetter(hNum[parent]!, hDen[parent]!, hId[parent]!, num, den, id)) break;
+        if (!isBetterKeyed(hKey[parent]!, hNum[parent]!, hDen[parent]!, hId[parent]!, key, num, den, id)) break;
         hUser[i] = hUser[parent]!;
         hId[i] = hId[parent]!;
+        hKey[i] = hKey[parent]!;
         hNum[i] = hNum[parent]!;
         hDen[i] = hDen[parent]!;
         hIm[i] = hIm[parent]!;
@@ -206,19 +320,23 @@ export class NeighbourSelector {
       }
       hUser[i] = v;
       hId[i] = id;
+      hKey[i] = key;
       hNum[i] = num;
       hDen[i] = den;
       hIm[i] = im;
       return;
     }
-    if (!isBetter(num, den, id, hNum[0]!, hDen[0]!, hId[0]!)) return;
-    this.siftDown(0, v, id, num, den, im, this.heapSize);
+    // Fast reject: clearly worse than the worst kept.
+    if (key < hKey[0]! * (1 - NEAR)) return;
+    if (!isBetterKeyed(key, num, den, id, hKey[0]!, this.hNum[0]!, this.hDen[0]!, this.hId[0]!)) return;
+    this.siftDown(0, v, id, key, num, den, im, this.heapSize);
   }
 
   /** Places (v, ...) at hole i and sifts it down within the first n heap slots. */
-  private siftDown(hole: number, v: number, id: number, num: number, den: number, im: number, n: number): void {
+  private siftDown(hole: number, v: number, id: number, key: number, num: number, den: number, im: number, n: number): void {
     const hUser = this.hUser;
     const hId = this.hId;
+    const hKey = this.hKey;
     const hNum = this.hNum;
     const hDen = this.hDen;
     const hIm = this.hIm;
@@ -228,10 +346,11 @@ export class NeighbourSelector {
       if (l >= n) break;
       let w = l; // the worse child
       const r = l + 1;
-      if (r < n && isBetter(hNum[l]!, hDen[l]!, hId[l]!, hNum[r]!, hDen[r]!, hId[r]!)) w = r;
-      if (!isBetter(num, den, id, hNum[w]!, hDen[w]!, hId[w]!)) break;
+      if (r < n && isBetterKeyed(hKey[l]!, hNum[l]!, hDen[l]!, hId[l]!, hKey[r]!, hNum[r]!, hDen[r]!, hId[r]!)) w = r;
+      if (!isBetterKeyed(key, num, den, id, hKey[w]!, hNum[w]!, hDen[w]!, hId[w]!)) break;
       hUser[i] = hUser[w]!;
       hId[i] = hId[w]!;
+      hKey[i] = hKey[w]!;
       hNum[i] = hNum[w]!;
       hDen[i] = hDen[w]!;
       hIm[i] = hIm[w]!;
@@ -239,9 +358,18 @@ export class NeighbourSelector {
     }
     hUser[i] = v;
     hId[i] = id;
+    hKey[i] = key;
     hNum[i] = num;
     hDen[i] = den;
     hIm[i] = im;
+  }
+
+  /** Removes the root of a heap of n elements (moves the last one down from the root). */
+  private popRoot(n: number): void {
+    const last = n - 1;
+    if (last > 0) {
+      this.siftDown(0, this.hUser[last]!, this.hId[last]!, this.hKey[last]!, this.hNum[last]!, this.hDen[last]!, this.hIm[last]!, last);
+    }
   }
 
   /** Empties the heap into nbrUserIx/nbrIm, best first (repeatedly removing the worst); returns m. */
@@ -250,8 +378,7 @@ export class NeighbourSelector {
     for (let n = m; n > 0; n--) {
       this.nbrUserIx[n - 1] = this.hUser[0]!;
       this.nbrIm[n - 1] = this.hIm[0]!;
-      const last = n - 1;
-      if (last > 0) this.siftDown(0, this.hUser[last]!, this.hId[last]!, this.hNum[last]!, this.hDen[last]!, this.hIm[last]!, last);
+      this.popRoot(n);
     }
     this.heapSize = 0;
     return m;
