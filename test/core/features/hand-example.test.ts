@@ -72,13 +72,13 @@ function handState(): ImplicitState {
   const book = (u: number, o: number): void => s.applyInteraction(u, o, 2, t);
   const reply = (u: number, o: number): void => s.applyInteraction(u, o, 3, t);
   const imp = (u: number, o: number): void => s.applyImpression(u, o, t);
-  click(1, 10), click(1, 10), click(1, 20), book(1, 20), imp(1, 30);
-  click(2, 10), click(2, 20), book(2, 20), reply(2, 20), click(2, 20), book(2, 30), imp(2, 40);
-  click(3, 10), reply(3, 10), click(3, 30), click(3, 40);
-  click(4, 20), book(4, 30), reply(4, 30);
-  book(5, 10), imp(5, 20), reply(5, 40);
-  click(6, 10), book(6, 20), click(6, 40);
-  click(7, 10), click(7, 20), click(7, 30), book(7, 30), reply(7, 30);
+  click(1, 10); click(1, 10); click(1, 20); book(1, 20); imp(1, 30);
+  click(2, 10); click(2, 20); book(2, 20); reply(2, 20); click(2, 20); book(2, 30); imp(2, 40);
+  click(3, 10); reply(3, 10); click(3, 30); click(3, 40);
+  click(4, 20); book(4, 30); reply(4, 30);
+  book(5, 10); imp(5, 20); reply(5, 40);
+  click(6, 10); book(6, 20); click(6, 40);
+  click(7, 10); click(7, 20); click(7, 30); book(7, 30); reply(7, 30);
   return s;
 }
 
