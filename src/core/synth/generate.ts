@@ -260,7 +260,7 @@ function buildPools(w: World): Pools {
       byDisc[w.itemDisc[i]!]!.push(i);
     } else noise.push(i);
   }
-  const weightOf = (items: readonly number[]): Float64Array => Float64Array.from(items, (i) => Math.exp(0.9 * w.itemPopZ[i]!));
+  const weightOf = (items: readonly number[]): Float64Array => Float64Array.from(items, (i) => Math.exp(1.5 * w.itemPopZ[i]!));
   return {
     live: Int32Array.from(live),
     noise: Int32Array.from(noise),
@@ -362,7 +362,7 @@ function coreUser(w: World, pools: Pools, rng: Rng, u: number): void {
   const maxShown = Math.floor(pools.live.length * 0.6);
   const displayed = Math.min(
     maxShown,
-    Math.max(Math.ceil(2 * clicksShown), Math.round(p.displayedMean * Math.pow(t / meanT, 0.8) * Math.exp(0.2 * rng.nextNormal() - 0.02))),
+    Math.max(Math.ceil(2 * clicksShown), Math.round(p.displayedMean * Math.pow(t / meanT, 0.8) * Math.exp(0.45 * rng.nextNormal() - 0.101))),
   );
   const activeWeeks = Math.min(p.weeks, Math.max(2, Math.round(p.weeks * (0.3 + 0.4 * (t / meanT) + 0.3 * rng.nextFloat()))));
   const firstWeek = rng.nextInt(p.weeks - activeWeeks + 1);
