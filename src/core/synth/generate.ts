@@ -9,12 +9,12 @@
 //   discipline and the sign of f[1] (15% random), region (Germany only) from f[2], edu_degree from f[3];
 //   experience classes follow career level. Items: employment (interns for low career levels),
 //   active_during_test more likely for live items. Countries: de 80-85%, at, ch, non_dach.
-// - Item popularity z_i ~ N(0, 1), weight exp(0.9·z_i): impressions and candidates are drawn by it.
+// - Item popularity z_i ~ N(0, 1), weight exp(1.5·z_i): impressions and candidates are drawn by it.
 // - Affinity a(u,i) = 0.5·⟨f_u, f_i⟩/√8 + 0.5·[career levels within 1] + 0.3·[same industry]
 //   + 0.2·[same region] + 0.4·z_i.
 // - Core (heavy) users: a target of distinct interacted items t_u = min + Exp(mean). Their live shown items
-//   (≈ displayedMean·(t_u/mean t)^0.8) come 70% from their discipline, 30% by global popularity, plus a share of
-//   long-tail items; each item is shown in a random active week (some again in a second week). A shown item is
+//   (≈ displayedMean·(t_u/mean t)^0.8 × log-normal noise, σ 0.45) come 70% from their discipline, 30% by
+//   global popularity, plus a share of long-tail items; each item is shown in a random active week (some again in a second week). A shown item is
 //   clicked with probability σ(α_u + 1.5·a(u,i)), α_u solved so the expected clicks are shownClickShare·t_u:
 //   the user's activity sets how many, the affinity which. The other interacted items were not shown (the
 //   paper's dyads/user 137.7 > displayed 115): the best of 3× as many candidates by 1.5·a(u,i) + Gumbel noise.
@@ -22,7 +22,8 @@
 //   clicks)), b_u a per-user log-normal propensity: correlated with clicks and the shared factors. A few
 //   replies and bookmarks come without a click (so the implicit matrix takes every value 0..6).
 // - Light users (< 30 items, removed by the 30/30 subsampling) interact with live items, mostly uniformly,
-//   which lifts every live item over 30 interacting users; long-tail items get few users and are removed.
+//   which lifts most live items over 30 interacting users (the rarest fail); long-tail items get few and are
+//   removed.
 //   Impression-only users have impressions and no interaction. Deletes (type 4) hit shown, unclicked items.
 // - Time: ISO weeks from 2015-W34; impressions at the Monday 00:00 UTC of their week (method.md §5a), clicks
 //   on a shown item within that week, bookmarks and replies after the click.
