@@ -4,6 +4,10 @@
 #
 #   bash scripts/kafka.sh start|stop|status        (npm run kafka:start|kafka:stop|kafka:status)
 #
+# start: resolves the jars (first time), formats a fresh data directory, starts the broker and waits until it
+# answers clients (exit 1 with the log tail otherwise); a no-op when it is already running. stop: SIGTERM, SIGKILL
+# after 30 s, then wipes the data directory. status: exit 0 when running, 3 when not. One broker per checkout.
+#
 # Environment: KAFKA_PORT (client port, default 9092), KAFKA_CONTROLLER_PORT (default KAFKA_PORT+1),
 # KAFKA_START_TIMEOUT_S (default 90), KAFKA_HEAP (default 1g).
 # Everything lives under .kafka/ at the repository root (git-ignored): the Maven repository (m2/), the broker's
@@ -25,6 +29,7 @@ CONF_DIR="$HOME_DIR/conf"
 LOG_DIR="$HOME_DIR/logs"
 LOG_FILE="$HOME_DIR/broker.log"
 PID_FILE="$HOME_DIR/broker.pid"
+PORT_FILE="$HOME_DIR/broker.port" # the port of the running broker, for status
 PORT="${KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
 START_TIMEOUT_S="${KAFKA_START_TIMEOUT_S:-90}"
@@ -92,6 +97,8 @@ is_running() {
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
 }
 
+running_port() { cat "$PORT_FILE" 2>/dev/null || echo "$PORT"; }
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 write_config() {
@@ -154,7 +161,7 @@ broker_ready() {
 
 start() {
   if is_running; then
-    say "already running (pid $(cat "$PID_FILE"), localhost:$PORT)"
+    say "already running (pid $(cat "$PID_FILE"), localhost:$(running_port))"
     return 0
   fi
   require_java
@@ -176,6 +183,7 @@ start() {
   nohup java "${jvm[@]}" -cp "$cp" kafka.Kafka "$CONF_DIR/server.properties" >>"$LOG_FILE" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" >"$PID_FILE"
+  echo "$PORT" >"$PORT_FILE"
   say "starting Kafka $KAFKA_VERSION (pid $pid) on localhost:$PORT, log $LOG_FILE"
   local t0=$SECONDS
   while ((SECONDS - t0 < START_TIMEOUT_S)); do
@@ -222,13 +230,13 @@ stop() {
   else
     say "not running"
   fi
-  rm -f "$PID_FILE"
+  rm -f "$PID_FILE" "$PORT_FILE"
   rm -rf "$DATA_DIR"
 }
 
 status() {
   if is_running; then
-    echo "running (pid $(cat "$PID_FILE"), localhost:$PORT)"
+    echo "running (pid $(cat "$PID_FILE"), localhost:$(running_port))"
   else
     echo "not running"
     return 3
