@@ -289,11 +289,17 @@ export class ImplicitState {
     s.growUsers(s.users.size);
     s.growItems(s.items.size);
     const ne = cp.entryUserIxs.length;
-    s.entryUserIx = cp.entryUserIxs.slice();
-    s.entryItemIx = cp.entryItemIxs.slice();
-    s.entryTypes = cp.entryTypes.slice();
-    s.entryFirstSeenS = cp.entryFirstSeenS.slice();
-    s.entryNextInItem = new Int32Array(Math.max(1, ne));
+    // All entry columns share one capacity: growth is decided on entryUserIx's length alone.
+    const cap = Math.max(16, ne);
+    s.entryUserIx = new Int32Array(cap);
+    s.entryUserIx.set(cp.entryUserIxs);
+    s.entryItemIx = new Int32Array(cap);
+    s.entryItemIx.set(cp.entryItemIxs);
+    s.entryTypes = new Uint8Array(cap);
+    s.entryTypes.set(cp.entryTypes);
+    s.entryFirstSeenS = new Float64Array(cap);
+    s.entryFirstSeenS.set(cp.entryFirstSeenS);
+    s.entryNextInItem = new Int32Array(cap);
     s.entryCount = ne;
     for (let e = 0; e < ne; e++) {
       const u = s.entryUserIx[e]!;

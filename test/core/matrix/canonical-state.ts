@@ -1,0 +1,34 @@
+// A state in a form keyed by external ids only (sorted), so states built in different orders compare equal.
+import { IM_LEVELS, IM_OF_MASK, type ImplicitState } from '../../../src/core/matrix/implicit-state.js';
+
+/** Entries, per-user statistics and positive dot products, sorted by external ids. */
+export interface CanonicalState {
+  entries: [userId: number, itemId: number, typesMask: number, im: number, firstSeenS: number][];
+  users: [userId: number, hist: number[], normW: number, normB: number, coUsers: number][];
+  items: [itemId: number, users: number][];
+  pairs: [userId: number, otherId: number, dotW: number, dotB: number][];
+}
+
+/** The canonical form of a state. */
+export function canonicalState(s: ImplicitState): CanonicalState {
+  const entries: CanonicalState['entries'] = [];
+  for (let e = 0; e < s.entryCount; e++) {
+    const mask = s.entryTypes[e]!;
+    entries.push([s.users.idAt(s.entryUserIx[e]!), s.items.idAt(s.entryItemIx[e]!), mask, IM_OF_MASK[mask]!, s.entryFirstSeenS[e]!]);
+  }
+  entries.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const users: CanonicalState['users'] = [];
+  for (let u = 0; u < s.users.size; u++) {
+    users.push([s.users.idAt(u), [...s.userHist.subarray(u * IM_LEVELS, (u + 1) * IM_LEVELS)], s.userNormW[u]!, s.userNormB[u]!, s.userPairCount[u]!]);
+  }
+  users.sort((a, b) => a[0] - b[0]);
+  const items: CanonicalState['items'] = [];
+  for (let o = 0; o < s.items.size; o++) items.push([s.items.idAt(o), s.itemUserCount[o]!]);
+  items.sort((a, b) => a[0] - b[0]);
+  const pairs: CanonicalState['pairs'] = [];
+  for (let p = 0; p < s.pairCount; p++) {
+    pairs.push([s.users.idAt(s.pairUserIx[p]!), s.users.idAt(s.pairOtherIx[p]!), s.pairDotW[p]!, s.pairDotB[p]!]);
+  }
+  pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return { entries, users, items, pairs };
+}
