@@ -14,8 +14,9 @@
 //   + 0.2·[same region] + 0.4·z_i.
 // - Core (heavy) users: a target of distinct interacted items t_u = min + Exp(mean). Their live shown items
 //   (≈ displayedMean·(t_u/mean t)^0.8 × log-normal noise, σ 0.45) come 70% from their discipline, 30% by
-//   global popularity, plus a share of long-tail items; each item is shown in a random active week (some again in a second week). A shown item is
-//   clicked with probability σ(α_u + 1.5·a(u,i)), α_u solved so the expected clicks are shownClickShare·t_u:
+//   global popularity, plus a share of long-tail items; each item is shown in a random active week (some again
+//   in a second week). A shown item is clicked with probability σ(α_u + 1.5·a(u,i)), α_u solved so the expected
+//   clicks are shownClickShare·t_u:
 //   the user's activity sets how many, the affinity which. The other interacted items were not shown (the
 //   paper's dyads/user 137.7 > displayed 115): the best of 3× as many candidates by 1.5·a(u,i) + Gumbel noise.
 // - A clicked item is also bookmarked / replied with probability rate·b_u·2σ(1.5·(a − mean a of the user's
@@ -23,8 +24,7 @@
 //   replies and bookmarks come without a click (so the implicit matrix takes every value 0..6).
 // - Light users (< 30 items, removed by the 30/30 subsampling) interact with live items, mostly uniformly,
 //   which lifts most live items over 30 interacting users (the rarest fail); long-tail items get few and are
-//   removed.
-//   Impression-only users have impressions and no interaction. Deletes (type 4) hit shown, unclicked items.
+//   removed. Impression-only users have impressions and no interaction. Deletes (type 4) hit shown, unclicked items.
 // - Time: ISO weeks from 2015-W34; impressions at the Monday 00:00 UTC of their week (method.md §5a), clicks
 //   on a shown item within that week, bookmarks and replies after the click.
 import { HASH_TAG, hash32 } from '../random/hash.js';
