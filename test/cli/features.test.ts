@@ -138,6 +138,18 @@ describe('dyadflow features (small hand-made dataset)', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('fails with one line and leaves no manifest when a snapshot file cannot be written, even over an old snapshot', async () => {
+    const out = join(root, 'out4');
+    await mkdir(join(out, 'features.arrow'), { recursive: true });
+    await writeFile(join(out, 'manifest.json'), '{"formatVersion": 1}');
+    const r = await runCli(['features', '--data', data, '--out', out, '--min-item-users', '0', '--min-user-items', '0', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/features\.arrow: cannot write \(.*\) \[DF_ERR_SNAPSHOT_WRITE\]\n$/);
+    expect(r.stderr).not.toMatch(/ at /);
+    expect(r.stdout).toBe('');
+    expect((await readdir(out)).sort()).toEqual(['dead-letters.ndjson', 'features.arrow', 'features.parquet']);
+  });
+
   it('exits 2 with one line when the interactions file is missing', async () => {
     const empty = join(root, 'empty');
     await mkdir(empty, { recursive: true });

@@ -16,7 +16,7 @@ import {
   spreadOfColumnNames,
   type FeatureColumnLayout,
 } from '../snapshot/columns.js';
-import { commitTmpFile, digestFile, removeTmpFile, tmpPathOf, type FileDigest } from '../snapshot/files.js';
+import { commitTmpFile, digestFile, removeTmpFile, snapshotWriteError, tmpPathOf, type FileDigest } from '../snapshot/files.js';
 
 /** Page compression of features.parquet: none, or SNAPPY (snappyjs, pure JS). */
 export type ParquetCompression = 'none' | 'snappy';
@@ -277,9 +277,9 @@ export async function writeFeatureTableParquet(
 ): Promise<FileDigest> {
   const o = resolveOptions(options);
   checkSplitCodes(table);
-  const { writer, layout } = await openWriter(path, spread, o);
-  const scratch = createScratch(Math.min(o.rowGroupRows, table.length));
   try {
+    const { writer, layout } = await openWriter(path, spread, o);
+    const scratch = createScratch(Math.min(o.rowGroupRows, table.length));
     for (let start = 0; start < table.length; start += o.rowGroupRows) {
       const end = Math.min(table.length, start + o.rowGroupRows);
       const prefilled = end - 1 - start;
@@ -306,8 +306,8 @@ export async function writeFeatureTableParquet(
     }
     return await finish(writer, path);
   } catch (err) {
-    await removeTmpFile(path);
-    throw err;
+    await removeTmpFile(path).catch(() => {});
+    throw snapshotWriteError(path, err);
   }
 }
 
@@ -323,13 +323,13 @@ export async function writeFeatureTableParquetRows(
 ): Promise<FileDigest> {
   const o = resolveOptions(options);
   checkSplitCodes(table);
-  const { writer, layout } = await openWriter(path, spread, o);
   try {
+    const { writer, layout } = await openWriter(path, spread, o);
     for (let r = 0; r < table.length; r++) await writer.appendRow(rowObject(table, layout, r));
     return await finish(writer, path);
   } catch (err) {
-    await removeTmpFile(path);
-    throw err;
+    await removeTmpFile(path).catch(() => {});
+    throw snapshotWriteError(path, err);
   }
 }
 

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { DyadflowError } from '../../core/errors.js';
 
 /** Size and SHA-256 (hex) of a written file: what the manifest records. */
 export interface FileDigest {
@@ -57,18 +58,30 @@ export async function commitTmpFile(path: string): Promise<void> {
   }
 }
 
+/** A failure to write `path` as a DyadflowError naming the file (DyadflowErrors, e.g. invariants, pass through). */
+export function snapshotWriteError(path: string, err: unknown): DyadflowError {
+  if (err instanceof DyadflowError) return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  return new DyadflowError('DF_ERR_SNAPSHOT_WRITE', `${path}: cannot write (${reason})`, { cause: err });
+}
+
 /** Writes `data` to `<path>.tmp`, syncs it and renames it to `path`; returns its size and checksum. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<FileDigest> {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const tmp = tmpPathOf(path);
-  const fh = await open(tmp, 'w');
   try {
-    await fh.writeFile(bytes);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw snapshotWriteError(path, err);
   }
-  await rename(tmp, path);
   try {
     await fsyncPath(dirname(path), 'r');
   } catch {

@@ -146,6 +146,14 @@ describe('writeFeatureTableParquet (columnar path)', () => {
     expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('reports a write into a missing folder as DF_ERR_SNAPSHOT_WRITE naming the file', async () => {
+    const path = join(dir, 'no-such-dir', 'f.parquet');
+    await expect(writeFeatureTableParquet(path, randomFeatureTable(3, 1), 'std')).rejects.toMatchObject({
+      code: 'DF_ERR_SNAPSHOT_WRITE',
+      message: expect.stringMatching(/no-such-dir\/f\.parquet: cannot write \(.*ENOENT/),
+    });
+  });
+
   it('reports a missing or foreign file as an input error naming it', async () => {
     await expect(readFeatureTableParquet(join(dir, 'missing.parquet'))).rejects.toThrow(/missing\.parquet: cannot open as Parquet/);
   });
