@@ -4,7 +4,7 @@
 
 import { invariant } from '../errors.js';
 import type { Dataset } from '../events/tables.js';
-import { ImplicitState, foldEvents, stateFromEvents } from '../matrix/implicit-state.js';
+import { ImplicitState, foldEvents } from '../matrix/implicit-state.js';
 import { randomSplit, timeSplit } from '../split/split.js';
 import { isoYearWeek } from '../time/iso-week.js';
 import { contextFeatures } from './context.js';
@@ -96,7 +96,8 @@ function checkOptions(opts: FeatureOptions): void {
 /** Dataset (already subsampled) → the dyad feature table, rows sorted by (user_id, item_id). */
 export function buildFeatureTable(ds: Dataset, opts: FeatureOptions): { table: FeatureTable; report: FeatureReport } {
   checkOptions(opts);
-  const full = stateFromEvents(ds.interactions, ds.impressions);
+  // Under leakage none the all-events state only lists dyads, labels and first-seen times: no dot products.
+  const full = foldEvents(ImplicitState.empty({ pairs: opts.leakage === 'paper' }), ds.interactions, ds.impressions);
   const rows = entriesByIds(full);
   const n = rows.length;
   const userIds = new Int32Array(n);
