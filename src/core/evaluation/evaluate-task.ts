@@ -55,11 +55,12 @@ export type Fig2 = Record<Fig2Task, Fig2Entry>;
 export const SIGNIFICANCE_LEVEL = 0.01;
 
 /**
- * How a task's scores become probabilities for F1: `logit` scores go through σ (bookmark, reply);
+ * How a task's scores become probabilities for F1: `logit` scores go through σ, `probability` scores
+ * (the trainer's σ(⟨w, x̃⟩) for bookmark and reply) are used as they are;
  * `ranking` scores (click, embedding: the intercept cancels in a pairwise loss) are calibrated on
  * validation with σ(a·score + b) first.
  */
-export type ScoreKind = 'logit' | 'ranking';
+export type ScoreKind = 'logit' | 'probability' | 'ranking';
 
 /** The evaluated dyads of one task: parallel arrays, one entry per dyad. */
 export interface TaskDyads {
@@ -140,6 +141,9 @@ export function evaluateTask(test: TaskDyads, options: EvaluateTaskOptions): Tas
   if (options.scoreKind === 'logit') {
     testProbabilities = sigmoidAll(test.scores);
     if (validation) validationProbabilities = sigmoidAll(validation.scores);
+  } else if (options.scoreKind === 'probability') {
+    testProbabilities = Float64Array.from(test.scores);
+    if (validation) validationProbabilities = Float64Array.from(validation.scores);
   } else if (validation && validation.labels.length > 0) {
     calibration = fitLogisticCalibration(validation.labels, validation.scores);
     testProbabilities = applyCalibration(test.scores, calibration);

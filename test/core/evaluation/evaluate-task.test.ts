@@ -23,6 +23,18 @@ const TEST = dyads([
 ]);
 
 describe('evaluateTask', () => {
+  it('treats probability scores as probabilities: the same result as their logits', () => {
+    const sig = (z: number): number => 1 / (1 + Math.exp(-z));
+    const validation = { labels: Uint8Array.from([1, 0, 0]), scores: Float64Array.from([1, -1, -2]) };
+    const fromLogits = evaluateTask(TEST, { scoreKind: 'logit', validation });
+    const asProbabilities = evaluateTask(
+      { ...TEST, scores: TEST.scores.map(sig) },
+      { scoreKind: 'probability', validation: { labels: validation.labels, scores: validation.scores.map(sig) } },
+    );
+    expect(asProbabilities.metrics).toEqual(fromLogits.metrics);
+    expect(asProbabilities.threshold).toBe(0.3);
+  });
+
   it('gives exact values on a literal example with logit scores', () => {
     const validation = { labels: Uint8Array.from([1, 0, 0]), scores: Float64Array.from([1, -1, -2]) };
     const e = evaluateTask(TEST, { scoreKind: 'logit', validation });
