@@ -57,10 +57,10 @@ export const produceCommand: CommandModule = (program: Command, io: CliIo, setEx
       const retries = Number(flags.retries);
       if (!Number.isInteger(retries) || retries < 0)
         throw new InputError('DF_ERR_INPUT_OPTION', `--retries ${flags.retries}: expected a non-negative integer`);
+      topicNames(flags.topicPrefix); // a bad prefix is exit 2 before any file is read
       const quiet = Boolean(flags.json);
       // The bar's total is a newline count of both files, taken only when a bar is drawn.
       const progress = io.isTTY && !quiet ? createProgress(io, 'produce', await estimateMessages(flags.data)) : undefined;
-      topicNames(flags.topicPrefix); // a bad prefix is exit 2 before any file is read
       const summary = await produceDataset({
         dataDir: flags.data,
         brokers,
