@@ -55,4 +55,9 @@ export interface FeatureTable {
   click: Uint8Array;
   bookmark: Uint8Array;
   reply: Uint8Array;
+  /**
+   * Unix seconds of the dyad's first event, when known (in memory after a build; not a snapshot column).
+   * It orders a user's dyads for the time split and the validation part (method.md §5, §6).
+   */
+  firstSeenS?: Float64Array;
 }
