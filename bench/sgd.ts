@@ -1,0 +1,99 @@
+// `npm run bench -- sgd [--quick]`: SGD triplet updates per second on one core (issue 5), MTL and the STL
+// baselines, Float64 against Float32 parameters, on a synthetic DAEMON-sized feature table (5,949 users,
+// 25,184 items, ~819k dyads). Each configuration runs in its own child process so V8 compiles the kernel
+// for one array type only (as in a real run, which uses one precision). Figures exclude the one-off
+// preparation (triplet index, growth): the time between the first and the last epoch callback.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createModel, fitScaler, syntheticFeatureTable, trainModel, type ModelKind, type Precision } from '../src/core/model/index.js';
+import { Rng } from '../src/core/random/rng.js';
+import { report } from './util.js';
+
+/** Single-core peak measured on this machine class (issue 5), in FLOP/s. */
+const PEAK_FLOPS = 5.6e9;
+
+/**
+ * Floating-point operations (multiplies, adds, subtracts) of one step of the kernel in
+ * src/core/model/sgd.ts, counted from its loops; the contextual values are standardised once, when the
+ * training set is packed, not per step.
+ */
+function flopsPerUpdate(kind: ModelKind, dim: number): number {
+  const base = 31;
+  switch (kind) {
+    case 'mtl':
+      // Per input: 17 in the dot/norm pass, 20 in the update pass; per embedding coordinate: 35 and 46;
+      // about 50 for the six losses and their scalar gradients.
+      return base * (17 + 20) + dim * (35 + 46) + 50;
+    case 'stl-click':
+      return base * (5 + 6) + 10;
+    case 'stl-bookmark':
+    case 'stl-reply':
+      return base * (6 + 7) + 20;
+    case 'stl-embedding':
+      return dim * (10 + 16) + 10;
+  }
+}
+
+async function child(kind: ModelKind, precision: Precision, epochs: number): Promise<void> {
+  const t0 = performance.now();
+  const table = syntheticFeatureTable({ users: 5949, items: 25184, rowsPerUser: 137.7 }, Rng.fromSeed(1));
+  const tableMs = performance.now() - t0;
+  const model = createModel({ kind, precision, seed: 1 }, fitScaler(table));
+  const stamps: number[] = [];
+  const cpuStamps: number[] = [];
+  const t1 = performance.now();
+  const result = trainModel(model, table, {
+    maxEpochs: epochs,
+    epsilon: 0,
+    onEpoch: () => {
+      stamps.push(performance.now());
+      cpuStamps.push(process.cpuUsage().user / 1000);
+    },
+  });
+  const prepMs = stamps[0]! - t1 - (stamps[1]! - stamps[0]!);
+  const updates = result.iterationsPerEpoch * (stamps.length - 1);
+  const seconds = (stamps[stamps.length - 1]! - stamps[0]!) / 1000;
+  const perSecond = updates / seconds;
+  // The machine is shared: user CPU time of this process is the steadier denominator.
+  const perCpuSecond = updates / ((cpuStamps[cpuStamps.length - 1]! - cpuStamps[0]!) / 1000);
+  const flops = flopsPerUpdate(kind, model.options.dim);
+  report('sgd', `${kind} triplet updates/s (${precision})`, Math.round(perSecond), 'updates/s', {
+    kind,
+    precision,
+    perCpuSecond: Math.round(perCpuSecond),
+    rows: table.length,
+    iterationsPerEpoch: result.iterationsPerEpoch,
+    timedEpochs: stamps.length - 1,
+    flopsPerUpdate: flops,
+    gflops: +((perSecond * flops) / 1e9).toFixed(3),
+    shareOfPeak: +((perSecond * flops) / PEAK_FLOPS).toFixed(3),
+    shareOfPeakCpuTime: +((perCpuSecond * flops) / PEAK_FLOPS).toFixed(3),
+    peakFlops: PEAK_FLOPS,
+    lastEpochLoss: result.epochs[result.epochs.length - 1]!.total,
+    tableBuildMs: Math.round(tableMs),
+    prepareMsApprox: Math.round(prepMs),
+  });
+}
+
+/** Runs every configuration in its own process, or one configuration when called with --child. */
+export default async function sgd(args: string[]): Promise<void> {
+  const epochs = args.includes('--quick') ? 3 : 5;
+  const c = args.indexOf('--child');
+  if (c >= 0) {
+    await child(args[c + 1] as ModelKind, args[c + 2] as Precision, epochs);
+    return;
+  }
+  const runJs = fileURLToPath(new URL('./run.js', import.meta.url));
+  const configs: [ModelKind, Precision][] = [
+    ['mtl', 'float64'],
+    ['mtl', 'float32'],
+    ['stl-click', 'float64'],
+    ['stl-bookmark', 'float64'],
+    ['stl-reply', 'float64'],
+    ['stl-embedding', 'float64'],
+    ['stl-embedding', 'float32'],
+  ];
+  for (const [kind, precision] of configs) {
+    execFileSync(process.execPath, [runJs, 'sgd', ...args.filter((a) => a === '--quick'), '--child', kind, precision], { stdio: ['ignore', 'inherit', 'ignore'] });
+  }
+}
