@@ -30,9 +30,12 @@ export interface ParquetWriteOptions {
   statistics?: boolean;
 }
 
-/** Defaults: 8,192-row groups, SNAPPY, statistics on (readers such as DuckDB prune with them). */
+/**
+ * Defaults: 4,096-row groups (the library's own default; at 819k rows they cost ~25% less CPU to write than 8,192,
+ * less live data per group for the scavenger), SNAPPY, statistics on (readers such as DuckDB prune with them).
+ */
 export const DEFAULT_PARQUET_WRITE_OPTIONS: Required<ParquetWriteOptions> = {
-  rowGroupRows: 8192,
+  rowGroupRows: 4096,
   compression: 'snappy',
   statistics: true,
 };
