@@ -4,6 +4,7 @@ import { featuresCommand } from './features.js';
 import { generateCommand } from './generate.js';
 import { statsCommand } from './stats.js';
 import { produceCommand } from './produce.js';
+import { reproduceCommand } from './reproduce.js';
 
 /** A subcommand: adds itself to the program; its action resolves to an exit code via `setExit`. */
 export type CommandModule = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
@@ -14,4 +15,5 @@ export const COMMANDS: CommandModule[] = [
   statsCommand,
   featuresCommand,
   produceCommand,
+  reproduceCommand,
 ];

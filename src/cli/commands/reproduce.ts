@@ -1,0 +1,134 @@
+// `dyadflow reproduce --data DIR [--out DIR] [--json]` (issue 5 item 4): the paper's experiment end to end:
+// Table 1, the Fig. 2 table (STL against MTL), loss curves, results.json (deterministic) and timings.
+import type { Command } from 'commander';
+import { DEFAULT_MODEL_OPTIONS, type EmbeddingGradient, type Precision } from '../../core/model/index.js';
+import { DEFAULT_SELECTION_GRID } from '../../core/experiment/experiment.js';
+import { renderFig2Markdown, renderTable1Markdown } from '../../core/report/index.js';
+import { PAPER_THRESHOLD_GRID } from '../../core/evaluation/index.js';
+import { runReproduce } from '../../../pipelines/reproduce.js';
+import { EXIT, type CliIo } from '../io.js';
+import { createProgress, logLine, type Progress } from '../progress.js';
+import {
+  addFeatureFlags,
+  choiceOption,
+  featureOptionsFrom,
+  integerOption,
+  numberListOption,
+  positiveNumberOption,
+  type FeatureFlags,
+} from '../feature-flags.js';
+import type { CommandModule } from './index.js';
+
+interface ReproduceFlags extends FeatureFlags {
+  data: string;
+  out?: string;
+  json?: boolean;
+  learningRate: string;
+  dim: string;
+  initScale: string;
+  maxEpochs: string;
+  epsilon: string;
+  embeddingGradient: string;
+  precision: string;
+  gridL2: string;
+  gridBookmarkWeight: string;
+  gridReplyWeight: string;
+  thresholds: string;
+}
+
+function list(xs: readonly number[]): string {
+  return xs.join(',');
+}
+
+/** Registers `reproduce`: the paper's Table 1 and Fig. 2 on a dataset. */
+export const reproduceCommand: CommandModule = (program: Command, io: CliIo, setExit) => {
+  const m = DEFAULT_MODEL_OPTIONS;
+  const cmd = program
+    .command('reproduce')
+    .description("the paper's experiment: subsample, features, STL and MTL training, Table 1 and the Fig. 2 table")
+    .requiredOption('--data <dir>', 'folder with the RecSys 2016 files (interactions.csv, impressions.csv, users.csv, items.csv)')
+    .option('--out <dir>', 'write report.md, results.json, loss-*.svg and models/ there')
+    .option('--json', 'print one JSON document (table1, fig2, timings, options, ...) on stdout; no progress bars');
+  addFeatureFlags(cmd)
+    .option('--learning-rate <x>', 'SGD step size η', String(m.learningRate))
+    .option('--dim <n>', 'embedding dimension of U and I', String(m.dim))
+    .option('--init-scale <x>', 'standard deviation of initial embedding entries', String(m.initScale))
+    .option('--max-epochs <n>', 'at most this many epochs per training', String(m.maxEpochs))
+    .option('--epsilon <x>', 'stop when the epoch loss changes by less than this', String(m.epsilon))
+    .option('--embedding-gradient <g>', 'ranking: U, I learn from task 4 only (authors); shared: tasks 1-3 too', m.embeddingGradient)
+    .option('--precision <p>', 'parameter storage: float64 or float32', m.precision)
+    .option('--grid-l2 <list>', 'λ values tried on validation (comma-separated)', list(DEFAULT_SELECTION_GRID.l2))
+    .option('--grid-bookmark-weight <list>', 'bookmark positive-class weights tried', list(DEFAULT_SELECTION_GRID.bookmarkWeight))
+    .option('--grid-reply-weight <list>', 'reply positive-class weights tried', list(DEFAULT_SELECTION_GRID.replyWeight))
+    .option('--thresholds <list>', 'F1 decision thresholds tried on validation', list(PAPER_THRESHOLD_GRID))
+    .action(async (flags: ReproduceFlags) => {
+      const { features, subsample } = featureOptionsFrom(flags);
+      const experiment = {
+        model: {
+          seed: features.seed,
+          learningRate: positiveNumberOption('--learning-rate', flags.learningRate),
+          dim: integerOption('--dim', flags.dim, 1, 4096),
+          initScale: positiveNumberOption('--init-scale', flags.initScale),
+          maxEpochs: integerOption('--max-epochs', flags.maxEpochs, 1, 100_000),
+          epsilon: positiveNumberOption('--epsilon', flags.epsilon),
+          embeddingGradient: choiceOption<EmbeddingGradient>('--embedding-gradient', flags.embeddingGradient, ['ranking', 'shared']),
+          precision: choiceOption<Precision>('--precision', flags.precision, ['float64', 'float32']),
+        },
+        grid: {
+          l2: numberListOption('--grid-l2', flags.gridL2),
+          bookmarkWeight: numberListOption('--grid-bookmark-weight', flags.gridBookmarkWeight),
+          replyWeight: numberListOption('--grid-reply-weight', flags.gridReplyWeight),
+        },
+        thresholdGrid: numberListOption('--thresholds', flags.thresholds),
+      };
+      const quiet = Boolean(flags.json);
+      let bar: Progress | null = null;
+      const outcome = await runReproduce({
+        dataDir: flags.data,
+        outDir: flags.out ?? null,
+        subsample,
+        features,
+        experiment,
+        warn: (message) => io.stderr(`dyadflow: warning: ${message}\n`),
+        onPhase: (phase) => {
+          bar?.stop();
+          bar = null;
+          logLine(io, `reproduce: ${phase}`, quiet);
+        },
+        onTraining: (label, maxEpochs) => {
+          bar?.stop();
+          bar = createProgress(io, label.slice(0, 40), maxEpochs, quiet);
+          if (!io.isTTY) logLine(io, `reproduce: training ${label}`, quiet);
+        },
+        onEpoch: (_label, loss) => bar?.update(loss.epoch),
+      });
+      (bar as Progress | null)?.stop();
+      const r = outcome.results;
+      const t = outcome.timings;
+      io.stderr(
+        `reproduce: done in ${(t.total / 1000).toFixed(1)} s (load ${t.load} ms, subsample ${t.subsample} ms, features ${t.features} ms, ` +
+          `train+evaluate ${t['train+evaluate']} ms${t.write === undefined ? '' : `, write ${t.write} ms`})\n`,
+      );
+      if (flags.json) {
+        io.stdout(
+          JSON.stringify({
+            table1: r.table1.after,
+            table1Before: r.table1.before,
+            fig2: r.fig2,
+            nullReasons: r.nullReasons,
+            timings: outcome.timings,
+            options: r.options,
+            rows: r.rows,
+            features: r.features,
+            selection: Object.fromEntries(Object.entries(r.runs).map(([k, run]) => [k, { chosen: run.chosen, grid: run.grid, epochs: run.epochs }])),
+            files: outcome.files,
+          }) + '\n',
+        );
+      } else {
+        io.stdout('Table 1\n\n' + renderTable1Markdown(r.table1.before, r.table1.after) + '\n');
+        io.stdout('Fig. 2\n\n' + renderFig2Markdown(r.fig2, { nullReasons: r.nullReasons }));
+        if (flags.out) io.stdout(`\nwrote ${outcome.files.join(', ')} to ${flags.out}\n`);
+      }
+      setExit(EXIT.ok);
+    });
+};
