@@ -26,7 +26,7 @@ export interface ParquetWriteOptions {
   /** Rows per row group (one data page per column chunk); parquetjs-lite's reader slows superlinearly above ~16k. */
   rowGroupRows?: number;
   compression?: ParquetCompression;
-  /** Column statistics (min, max, distinct count) in pages and column chunks; off roughly halves write time. */
+  /** Column statistics (min, max, distinct count) in pages and column chunks; readers prune row groups with them. */
   statistics?: boolean;
 }
 

@@ -119,7 +119,7 @@ export const featuresCommand: CommandModule = (program: Command, io: CliIo, setE
     .option('--min-user-items <n>', 'then users with at least N interacted items (0 keeps all)', String(DEFAULT_SUBSAMPLE.minUserItems))
     .option('--row-group-rows <n>', 'rows per Parquet row group', String(DEFAULT_PARQUET_WRITE_OPTIONS.rowGroupRows))
     .option('--compression <c>', 'Parquet page compression: snappy or none', DEFAULT_PARQUET_WRITE_OPTIONS.compression)
-    .option('--no-parquet-statistics', 'omit Parquet column statistics (faster write, no pruning for readers)')
+    .option('--no-parquet-statistics', 'omit Parquet column statistics (readers then cannot prune row groups)')
     .option('--json', 'print one JSON document (options, table1, rows, report, timings, files) on stdout')
     .action(async (flags: FeaturesFlags) => {
       const opts = featureOptionsFromFlags(flags);
