@@ -106,13 +106,20 @@ describe('dyadflow features (small hand-made dataset)', () => {
     const r = await runCli([
       'features', '--data', data, '--out', out, '--min-item-users', '0', '--min-user-items', '0',
       '--spread', 'var', '--no-leave-one-out', '--split', 'random', '--seed', '9', '--compression', 'none',
+      '--no-parquet-statistics', '--row-group-rows', '4', '--k', '3', '--similarity', 'binary', '--neighbourhood', 'global',
+      '--leakage', 'paper',
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^wrote 15 dyads to /);
     expect(r.stdout).toMatch(/without a profile: 3 users, 4 items/);
     const manifest = await readSnapshotManifest(out);
-    expect(manifest.options.features).toMatchObject({ spread: 'var', leaveOneOut: false, split: 'random', seed: 9 });
-    expect(manifest.options.parquet.compression).toBe('none');
+    expect(manifest.options.features).toEqual({
+      k: 3, similarity: 'binary', neighbourhood: 'global', spread: 'var', leaveOneOut: false, leakage: 'paper', split: 'random', seed: 9,
+    });
+    expect(manifest.options.parquet).toEqual({ rowGroupRows: 4, compression: 'none', statistics: false });
+    expect(tableAsArrays(await readFeatureTableParquet(join(out, 'features.parquet')))).toEqual(
+      tableAsArrays(readFeatureTableArrow(join(out, 'features.arrow'))),
+    );
     expect(manifest.columns.map((c) => c.name)).toContain('tie_var');
   });
 
