@@ -270,22 +270,30 @@ export class TripletStepper {
     this.lossEmbedding = l4 + 0.5 * lam4 * (nu + np + nn);
     if (eta === 0) return;
 
-    // Updates, all from the values read above (simultaneous update).
-    w1[0] = c1 - eta * lam1 * c1;
-    w2[0] = c2 - eta * (g2p + g2n + lam2 * c2);
-    w3[0] = c3 - eta * (g3p + g3n + lam3 * c3);
+    // Updates, all from the values read above (simultaneous update), written as θ ← (1 − 2ηλ)·θ − η·g with
+    // the decay factors and η·g's scalars folded once per step: the same step with fewer operations.
+    const d1 = 1 - eta * lam1;
+    const d2 = 1 - eta * lam2;
+    const d3 = 1 - eta * lam3;
+    const d4 = 1 - eta * lam4;
+    const e1 = eta * g1;
+    const e2p = eta * g2p;
+    const e2n = eta * g2n;
+    const e3p = eta * g3p;
+    const e3n = eta * g3n;
+    const e4 = eta * g4;
+    w1[0] = d1 * c1;
+    w2[0] = d2 * c2 - (e2p + e2n);
+    w3[0] = d3 * c3 - (e3p + e3n);
     for (let j = 0; j < BASE_WIDTH; j++) {
       const a = xs[po + j]!;
       const b = xs[no + j]!;
-      const w1j = b1[j]!;
-      const w2j = b2[j]!;
-      const w3j = b3[j]!;
-      b1[j] = w1j - eta * (g1 * (a - b) + lam1 * w1j);
-      b2[j] = w2j - eta * (g2p * a + g2n * b + lam2 * w2j);
-      b3[j] = w3j - eta * (g3p * a + g3n * b + lam3 * w3j);
+      b1[j] = d1 * b1[j]! - e1 * (a - b);
+      b2[j] = d2 * b2[j]! - (e2p * a + e2n * b);
+      b3[j] = d3 * b3[j]! - (e3p * a + e3n * b);
     }
-    const g2s = g2p + g2n;
-    const g3s = g3p + g3n;
+    const e2s = e2p + e2n;
+    const e3s = e3p + e3n;
     if (this.shared) {
       for (let j = 0; j < dim; j++) {
         const u = U[uo + j]!;
@@ -296,34 +304,29 @@ export class TripletStepper {
         const w2i = i2[j]!;
         const w3u = u3[j]!;
         const w3i = i3[j]!;
-        i1[j] = w1i - eta * (g1 * (p - q) + lam1 * w1i);
-        u2[j] = w2u - eta * (g2s * u + lam2 * w2u);
-        i2[j] = w2i - eta * (g2p * p + g2n * q + lam2 * w2i);
-        u3[j] = w3u - eta * (g3s * u + lam3 * w3u);
-        i3[j] = w3i - eta * (g3p * p + g3n * q + lam3 * w3i);
+        i1[j] = d1 * w1i - e1 * (p - q);
+        u2[j] = d2 * w2u - e2s * u;
+        i2[j] = d2 * w2i - (e2p * p + e2n * q);
+        u3[j] = d3 * w3u - e3s * u;
+        i3[j] = d3 * w3i - (e3p * p + e3n * q);
         // Tasks 1–3 also back-propagate into the embeddings they read (embeddingGradient: "shared").
-        U[uo + j] = u - eta * (g4 * (p - q) + lam4 * u + g2s * w2u + g3s * w3u);
-        I[pe + j] = p - eta * (g4 * u + lam4 * p + g1 * w1i + g2p * w2i + g3p * w3i);
-        I[ne + j] = q - eta * (lam4 * q - g4 * u - g1 * w1i + g2n * w2i + g3n * w3i);
+        U[uo + j] = d4 * u - (e4 * (p - q) + e2s * w2u + e3s * w3u);
+        I[pe + j] = d4 * p - (e4 * u + e1 * w1i + e2p * w2i + e3p * w3i);
+        I[ne + j] = d4 * q - (e2n * w2i + e3n * w3i - e4 * u - e1 * w1i);
       }
     } else {
       for (let j = 0; j < dim; j++) {
         const u = U[uo + j]!;
         const p = I[pe + j]!;
         const q = I[ne + j]!;
-        const w1i = i1[j]!;
-        const w2u = u2[j]!;
-        const w2i = i2[j]!;
-        const w3u = u3[j]!;
-        const w3i = i3[j]!;
-        i1[j] = w1i - eta * (g1 * (p - q) + lam1 * w1i);
-        u2[j] = w2u - eta * (g2s * u + lam2 * w2u);
-        i2[j] = w2i - eta * (g2p * p + g2n * q + lam2 * w2i);
-        u3[j] = w3u - eta * (g3s * u + lam3 * w3u);
-        i3[j] = w3i - eta * (g3p * p + g3n * q + lam3 * w3i);
-        U[uo + j] = u - eta * (g4 * (p - q) + lam4 * u);
-        I[pe + j] = p - eta * (g4 * u + lam4 * p);
-        I[ne + j] = q - eta * (lam4 * q - g4 * u);
+        i1[j] = d1 * i1[j]! - e1 * (p - q);
+        u2[j] = d2 * u2[j]! - e2s * u;
+        i2[j] = d2 * i2[j]! - (e2p * p + e2n * q);
+        u3[j] = d3 * u3[j]! - e3s * u;
+        i3[j] = d3 * i3[j]! - (e3p * p + e3n * q);
+        U[uo + j] = d4 * u - e4 * (p - q);
+        I[pe + j] = d4 * p - e4 * u;
+        I[ne + j] = d4 * q + e4 * u;
       }
     }
   }
@@ -347,11 +350,10 @@ export class TripletStepper {
     const lam = this.lam1;
     this.lossClick = l + 0.5 * lam * n;
     if (eta === 0) return;
-    w[0] = c - eta * lam * c;
-    for (let j = 0; j < BASE_WIDTH; j++) {
-      const wj = b[j]!;
-      b[j] = wj - eta * (g * (xs[po + j]! - xs[no + j]!) + lam * wj);
-    }
+    const d = 1 - eta * lam;
+    const e = eta * g;
+    w[0] = d * c;
+    for (let j = 0; j < BASE_WIDTH; j++) b[j] = d * b[j]! - e * (xs[po + j]! - xs[no + j]!);
   }
 
   private stepStlClass(pRow: number, nRow: number, eta: number, bit: number, cw: number, lam: number): void {
@@ -382,11 +384,11 @@ export class TripletStepper {
     if (this.kind === 2) this.lossBookmark = loss;
     else this.lossReply = loss;
     if (eta === 0) return;
-    w[0] = c - eta * (gp + gn + lam * c);
-    for (let j = 0; j < BASE_WIDTH; j++) {
-      const wj = b[j]!;
-      b[j] = wj - eta * (gp * xs[po + j]! + gn * xs[no + j]! + lam * wj);
-    }
+    const d = 1 - eta * lam;
+    const ep = eta * gp;
+    const en = eta * gn;
+    w[0] = d * c - (ep + en);
+    for (let j = 0; j < BASE_WIDTH; j++) b[j] = d * b[j]! - (ep * xs[po + j]! + en * xs[no + j]!);
   }
 
   private stepStlEmbedding(k: number, pRow: number, nRow: number, eta: number): void {
@@ -416,13 +418,15 @@ export class TripletStepper {
     const lam4 = this.lam4;
     this.lossEmbedding = l4 + 0.5 * lam4 * (nu + np + nn);
     if (eta === 0) return;
+    const d4 = 1 - eta * lam4;
+    const e4 = eta * g4;
     for (let j = 0; j < dim; j++) {
       const u = U[uo + j]!;
       const p = I[pe + j]!;
       const q = I[ne + j]!;
-      U[uo + j] = u - eta * (g4 * (p - q) + lam4 * u);
-      I[pe + j] = p - eta * (g4 * u + lam4 * p);
-      I[ne + j] = q - eta * (lam4 * q - g4 * u);
+      U[uo + j] = d4 * u - e4 * (p - q);
+      I[pe + j] = d4 * p - e4 * u;
+      I[ne + j] = d4 * q + e4 * u;
     }
   }
 }
