@@ -80,8 +80,10 @@ export async function runBatchFeatures(req: BatchFeaturesRequest): Promise<Batch
   };
 
   await mkdir(req.outDir, { recursive: true });
-  // An old manifest must not vouch for files this run is about to replace.
+  // An old manifest must not vouch for files this run is about to replace, nor old dead letters pass for
+  // this run's (the dead-letter file is only created when there are bad rows).
   await rm(join(req.outDir, SNAPSHOT_FILES.manifest), { force: true });
+  await rm(join(req.outDir, DEAD_LETTERS_FILE), { force: true });
 
   phase('load');
   const deadLetters = createDeadLetterFile(join(req.outDir, DEAD_LETTERS_FILE));

@@ -157,6 +157,19 @@ describe('dyadflow features (small hand-made dataset)', () => {
     expect((await readdir(out)).sort()).toEqual(['dead-letters.ndjson', 'features.arrow', 'features.parquet']);
   });
 
+  it('does not leave an earlier run’s dead letters beside a run without bad rows', async () => {
+    const out = join(root, 'out5');
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'dead-letters.ndjson'), '{"old": true}\n');
+    const clean = join(root, 'clean');
+    await mkdir(clean, { recursive: true });
+    await writeFile(join(clean, 'interactions.csv'), 'user_id\titem_id\tinteraction_type\tcreated_at\n1\t10\t1\t1439769600\n');
+    await writeFile(join(clean, 'impressions.csv'), 'user_id\tyear\tweek\titems\n1\t2015\t34\t10,11\n');
+    const r = await runCli(['features', '--data', clean, '--out', out, '--min-item-users', '0', '--min-user-items', '0', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['features.arrow', 'features.parquet', 'manifest.json']);
+  });
+
   it('exits 2 with one line when the interactions file is missing', async () => {
     const empty = join(root, 'empty');
     await mkdir(empty, { recursive: true });
