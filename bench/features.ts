@@ -87,11 +87,22 @@ export default async function main(args: string[]): Promise<void> {
   const { ds, source } = await obtainDataset(preset, dataDir);
   const extra = { preset, source, k: 50 };
 
+  // CPU seconds beside wall seconds: the machine may be shared while measuring.
+  const cpuS = (c0: NodeJS.CpuUsage): number => Math.round((process.cpuUsage(c0).user + process.cpuUsage(c0).system) / 1e4) / 100;
+  let c0 = process.cpuUsage();
   let t0 = performance.now();
   const state = stateFromEvents(ds.interactions, ds.impressions);
   const foldMs = performance.now() - t0;
   const events = ds.interactions.length + ds.impressions.length;
-  report(BENCH, 'fold all events into the state', foldMs / 1000, 's', { ...extra, events, dyads: state.entryCount, users: state.users.size, items: state.items.size, pairs: state.pairCount });
+  report(BENCH, 'fold all events into the state', foldMs / 1000, 's', {
+    ...extra,
+    cpuS: cpuS(c0),
+    events,
+    dyads: state.entryCount,
+    users: state.users.size,
+    items: state.items.size,
+    userPairs: state.pairCount,
+  });
 
   const rows = entriesByIds(state);
   const userIxs = new Int32Array(rows.length);
@@ -102,20 +113,23 @@ export default async function main(args: string[]): Promise<void> {
   }
   const out = new Float64Array(rows.length * WTL_WIDTH);
   for (const neighbourhood of skipGlobal ? (['item'] as const) : (['item', 'global'] as const)) {
+    c0 = process.cpuUsage();
     t0 = performance.now();
     const counts = computeFeatures(state, userIxs, itemIxs, { ...DEFAULT_FEATURE_OPTIONS, neighbourhood }, out);
     const ms = performance.now() - t0;
     report(BENCH, `state to features in memory (${neighbourhood} neighbourhood, all dyads)`, ms / 1000, 's', {
       ...extra,
+      cpuS: cpuS(c0),
       dyads: rows.length,
       dyadsPerS: Math.round(rows.length / (ms / 1000)),
       ...counts,
     });
   }
 
+  c0 = process.cpuUsage();
   t0 = performance.now();
   const { report: fr } = buildFeatureTable(ds, DEFAULT_FEATURE_OPTIONS);
   const buildMs = performance.now() - t0;
-  report(BENCH, 'buildFeatureTable (defaults: leakage none, time split, item, K 50)', buildMs / 1000, 's', { ...extra, ...fr });
+  report(BENCH, 'buildFeatureTable (defaults: leakage none, time split, item, K 50)', buildMs / 1000, 's', { ...extra, cpuS: cpuS(c0), ...fr });
   report(BENCH, 'peak RSS', (await peakRssBytes()) / 2 ** 30, 'GiB', extra);
 }

@@ -36,9 +36,9 @@ export interface ImplicitStateCheckpoint {
   userHist: Int32Array;
   userNormsW: Int32Array;
   userNormsB: Int32Array;
-  /** Directed pairs (u, v), u ≠ v, sharing at least one positive item, with their dot products. */
-  pairUserIxs: Int32Array;
-  pairOtherIxs: Int32Array;
+  /** Unordered pairs (lo < hi) of users sharing at least one positive item, with their dot products. */
+  pairLoIxs: Int32Array;
+  pairHiIxs: Int32Array;
   pairDotsW: Int32Array;
   pairDotsB: Int32Array;
 }
@@ -100,12 +100,15 @@ export class ImplicitState {
   userPairCount: Int32Array = new Int32Array(256);
 
   // Directed pairs (u, v) with a positive dot product; both directions are stored.
+  // One record per unordered pair, on both users' lists: pairNextLo continues the list of pairLoIx, pairNextHi
+  // that of pairHiIx (one hash probe per update instead of two).
   pairCount = 0;
-  pairUserIx: Int32Array = new Int32Array(1024);
-  pairOtherIx: Int32Array = new Int32Array(1024);
+  pairLoIx: Int32Array = new Int32Array(1024);
+  pairHiIx: Int32Array = new Int32Array(1024);
   pairDotW: Int32Array = new Int32Array(1024);
   pairDotB: Int32Array = new Int32Array(1024);
-  pairNext: Int32Array = new Int32Array(1024);
+  pairNextLo: Int32Array = new Int32Array(1024);
+  pairNextHi: Int32Array = new Int32Array(1024);
   private readonly pairMap = new PairMap(1024);
 
   /**
@@ -137,9 +140,9 @@ export class ImplicitState {
     return e < 0 ? -1 : IM_OF_MASK[this.entryTypes[e]!]!;
   }
 
-  /** The pair index of (userIx, otherIx), or -1 when they share no positive item. */
+  /** The pair index of users userIx and otherIx (either order), or -1 when they share no positive item. */
   pairOf(userIx: number, otherIx: number): number {
-    return this.pairMap.get(userIx, otherIx);
+    return userIx < otherIx ? this.pairMap.get(userIx, otherIx) : this.pairMap.get(otherIx, userIx);
   }
 
   /** Folds one interaction (type 1 click, 2 bookmark, 3 reply; others are ignored: deletes drop at ingest). */
@@ -212,37 +215,51 @@ export class ImplicitState {
       if (mv === 0) continue;
       const incW = dW * IM_OF_MASK[mv]!;
       const incB = dB;
-      this.addDot(u, v, incW, incB);
-      this.addDot(v, u, incW, incB);
+      this.addDot(u < v ? u : v, u < v ? v : u, incW, incB);
     }
   }
 
-  private addDot(u: number, v: number, incW: number, incB: number): void {
-    let p = this.pairMap.get(u, v);
-    if (p < 0) p = this.newPair(u, v);
+  private addDot(lo: number, hi: number, incW: number, incB: number): void {
+    let p = this.pairMap.get(lo, hi);
+    if (p < 0) p = this.newPair(lo, hi);
     this.pairDotW[p]! += incW;
     this.pairDotB[p]! += incB;
   }
 
-  private newPair(u: number, v: number): number {
+  private newPair(lo: number, hi: number): number {
     const p = this.pairCount++;
-    if (p >= this.pairUserIx.length) {
+    if (p >= this.pairLoIx.length) {
       const need = p + 1;
-      this.pairUserIx = growI32(this.pairUserIx, need);
-      this.pairOtherIx = growI32(this.pairOtherIx, need);
+      this.pairLoIx = growI32(this.pairLoIx, need);
+      this.pairHiIx = growI32(this.pairHiIx, need);
       this.pairDotW = growI32(this.pairDotW, need);
       this.pairDotB = growI32(this.pairDotB, need);
-      this.pairNext = growI32(this.pairNext, need);
+      this.pairNextLo = growI32(this.pairNextLo, need);
+      this.pairNextHi = growI32(this.pairNextHi, need);
     }
-    this.pairUserIx[p] = u;
-    this.pairOtherIx[p] = v;
+    this.pairLoIx[p] = lo;
+    this.pairHiIx[p] = hi;
     this.pairDotW[p] = 0;
     this.pairDotB[p] = 0;
-    this.pairNext[p] = this.userPairHead[u]!;
-    this.userPairHead[u] = p;
-    this.userPairCount[u]!++;
-    this.pairMap.set(u, v, p);
+    this.pairNextLo[p] = this.userPairHead[lo]!;
+    this.userPairHead[lo] = p;
+    this.userPairCount[lo]!++;
+    this.pairNextHi[p] = this.userPairHead[hi]!;
+    this.userPairHead[hi] = p;
+    this.userPairCount[hi]!++;
+    this.pairMap.set(lo, hi, p);
     return p;
+  }
+
+  /** The pair after p on user u's co-occurrence list (u must be one of p's users), or -1. */
+  nextPairOf(u: number, p: number): number {
+    return this.pairLoIx[p] === u ? this.pairNextLo[p]! : this.pairNextHi[p]!;
+  }
+
+  /** The other user of pair p, seen from user u. */
+  otherOf(u: number, p: number): number {
+    const lo = this.pairLoIx[p]!;
+    return lo === u ? this.pairHiIx[p]! : lo;
   }
 
   private growUsers(need: number): void {
@@ -273,8 +290,8 @@ export class ImplicitState {
       userHist: this.userHist.slice(0, nu * IM_LEVELS),
       userNormsW: this.userNormW.slice(0, nu),
       userNormsB: this.userNormB.slice(0, nu),
-      pairUserIxs: this.pairUserIx.slice(0, np),
-      pairOtherIxs: this.pairOtherIx.slice(0, np),
+      pairLoIxs: this.pairLoIx.slice(0, np),
+      pairHiIxs: this.pairHiIx.slice(0, np),
       pairDotsW: this.pairDotW.slice(0, np),
       pairDotsB: this.pairDotB.slice(0, np),
     };
@@ -312,8 +329,9 @@ export class ImplicitState {
     s.userHist.set(cp.userHist);
     s.userNormW.set(cp.userNormsW);
     s.userNormB.set(cp.userNormsB);
-    for (let p = 0; p < cp.pairUserIxs.length; p++) {
-      const q = s.newPair(cp.pairUserIxs[p]!, cp.pairOtherIxs[p]!);
+    for (let p = 0; p < cp.pairLoIxs.length; p++) {
+      invariant(cp.pairLoIxs[p]! < cp.pairHiIxs[p]!, 'checkpoint pair not ordered lo < hi');
+      const q = s.newPair(cp.pairLoIxs[p]!, cp.pairHiIxs[p]!);
       s.pairDotW[q] = cp.pairDotsW[p]!;
       s.pairDotB[q] = cp.pairDotsB[p]!;
     }

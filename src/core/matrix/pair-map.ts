@@ -1,10 +1,12 @@
-// Open-addressing hash map from a pair of non-negative Int32 keys to an Int32 value, on typed arrays.
-// Linear probing (Knuth, TAOCP vol. 3 §6.4) at load ≤ 1/2; no deletion (the state only grows).
+// Open-addressing hash map from a pair of non-negative Int32 keys to an Int32 value, on one typed array.
+// Linear probing (Knuth, TAOCP vol. 3 §6.4) at load ≤ 1/2; no deletion (the state only grows). Each slot
+// holds (a, b, value) side by side, so a probe touches one cache line.
 
 const EMPTY = -1;
+const STRIDE = 3;
 
 function hashPair(a: number, b: number): number {
-  // Two rounds of multiply-xorshift (MurmurHash3 fmix32 constants) over the combined words.
+  // Multiply-xorshift over the combined words (MurmurHash3 fmix32 constants).
   let h = Math.imul(a, 0x9e3779b1) ^ b;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -16,18 +18,14 @@ function hashPair(a: number, b: number): number {
 
 /** (a, b) → value, both keys non-negative Int32; `get` answers -1 for an absent pair. */
 export class PairMap {
-  private keysA: Int32Array;
-  private keysB: Int32Array;
-  private values: Int32Array;
+  private slots: Int32Array;
   private mask: number;
   private count = 0;
 
   constructor(expected = 16) {
     let cap = 16;
     while (cap < expected * 2) cap *= 2;
-    this.keysA = new Int32Array(cap).fill(EMPTY);
-    this.keysB = new Int32Array(cap);
-    this.values = new Int32Array(cap);
+    this.slots = new Int32Array(cap * STRIDE).fill(EMPTY);
     this.mask = cap - 1;
   }
 
@@ -38,36 +36,36 @@ export class PairMap {
 
   /** The value of (a, b), or -1 when absent. */
   get(a: number, b: number): number {
-    const keysA = this.keysA;
-    const keysB = this.keysB;
+    const slots = this.slots;
     const mask = this.mask;
     let slot = hashPair(a, b) & mask;
     for (;;) {
-      const ka = keysA[slot]!;
+      const at = slot * STRIDE;
+      const ka = slots[at]!;
       if (ka === EMPTY) return -1;
-      if (ka === a && keysB[slot] === b) return this.values[slot]!;
+      if (ka === a && slots[at + 1] === b) return slots[at + 2]!;
       slot = (slot + 1) & mask;
     }
   }
 
   /** Sets (a, b) → value (inserting or overwriting). */
   set(a: number, b: number, value: number): void {
-    if ((this.count + 1) * 2 > this.keysA.length) this.rehash(this.keysA.length * 2);
-    const keysA = this.keysA;
-    const keysB = this.keysB;
+    if ((this.count + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    const slots = this.slots;
     const mask = this.mask;
     let slot = hashPair(a, b) & mask;
     for (;;) {
-      const ka = keysA[slot]!;
+      const at = slot * STRIDE;
+      const ka = slots[at]!;
       if (ka === EMPTY) {
-        keysA[slot] = a;
-        keysB[slot] = b;
-        this.values[slot] = value;
+        slots[at] = a;
+        slots[at + 1] = b;
+        slots[at + 2] = value;
         this.count++;
         return;
       }
-      if (ka === a && keysB[slot] === b) {
-        this.values[slot] = value;
+      if (ka === a && slots[at + 1] === b) {
+        slots[at + 2] = value;
         return;
       }
       slot = (slot + 1) & mask;
@@ -75,16 +73,12 @@ export class PairMap {
   }
 
   private rehash(cap: number): void {
-    const oldA = this.keysA;
-    const oldB = this.keysB;
-    const oldV = this.values;
-    this.keysA = new Int32Array(cap).fill(EMPTY);
-    this.keysB = new Int32Array(cap);
-    this.values = new Int32Array(cap);
+    const old = this.slots;
+    this.slots = new Int32Array(cap * STRIDE).fill(EMPTY);
     this.mask = cap - 1;
     this.count = 0;
-    for (let i = 0; i < oldA.length; i++) {
-      if (oldA[i] !== EMPTY) this.set(oldA[i]!, oldB[i]!, oldV[i]!);
+    for (let at = 0; at < old.length; at += STRIDE) {
+      if (old[at] !== EMPTY) this.set(old[at]!, old[at + 1]!, old[at + 2]!);
     }
   }
 }

@@ -158,9 +158,21 @@ export class NeighbourSelector {
       this.coDot = new Int32Array(cap);
     }
     let i = 0;
-    for (let p = st.userPairHead[u]!; p >= 0; p = st.pairNext[p]!) {
-      const v = st.pairOtherIx[p]!;
+    const pairLo = st.pairLoIx;
+    const pairHi = st.pairHiIx;
+    for (let p = st.userPairHead[u]!; p >= 0; ) {
+      const lo = pairLo[p]!;
+      let v: number;
+      let next: number;
+      if (lo === u) {
+        v = pairHi[p]!;
+        next = st.pairNextLo[p]!;
+      } else {
+        v = lo;
+        next = st.pairNextHi[p]!;
+      }
       const d = this.dots[p]!;
+      p = next;
       if (d <= 0) continue;
       this.coUser[i] = v;
       this.coDot[i] = d;

@@ -27,7 +27,9 @@ export function canonicalState(s: ImplicitState): CanonicalState {
   items.sort((a, b) => a[0] - b[0]);
   const pairs: CanonicalState['pairs'] = [];
   for (let p = 0; p < s.pairCount; p++) {
-    pairs.push([s.users.idAt(s.pairUserIx[p]!), s.users.idAt(s.pairOtherIx[p]!), s.pairDotW[p]!, s.pairDotB[p]!]);
+    const lo = s.users.idAt(s.pairLoIx[p]!);
+    const hi = s.users.idAt(s.pairHiIx[p]!);
+    pairs.push([lo, hi, s.pairDotW[p]!, s.pairDotB[p]!], [hi, lo, s.pairDotW[p]!, s.pairDotB[p]!]);
   }
   pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   return { entries, users, items, pairs };
