@@ -1,6 +1,7 @@
 // `npm run bench -- generate [daemon] [recsys16]` (default: daemon): wall time of `dyadflow generate` for a
 // preset, to files in a temporary folder, and the peak RSS of the process that did it. Each preset runs in a
-// fresh child process so that its peak RSS is its own.
+// fresh child process so that its peak RSS is its own. For recsys16 it then measures reading the generated
+// interactions file (issue 2: ≥ 1M rows/s, peak RSS ≤ 1.5 GB) with bench/read.ts's reader, in another child.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +13,8 @@ import { peakRssBytes, report } from './util.js';
 
 const CHILD_FLAG = '--child';
 
-async function measure(preset: SynthPresetName): Promise<void> {
-  const out = mkdtempSync(join(tmpdir(), `dyadflow-bench-generate-${preset}-`));
-  try {
+async function measure(preset: SynthPresetName, out: string): Promise<void> {
+  {
     const t0 = performance.now();
     const summary = await writeSynthetic(preset, 1, out);
     const seconds = (performance.now() - t0) / 1000;
@@ -28,8 +28,6 @@ async function measure(preset: SynthPresetName): Promise<void> {
     };
     report('generate', `generate.${preset}.seconds`, Number(seconds.toFixed(2)), 's', { preset, seed: 1, ...counts });
     report('generate', `generate.${preset}.peakRssMiB`, Math.round((await peakRssBytes()) / 2 ** 20), 'MiB', { preset });
-  } finally {
-    rmSync(out, { recursive: true, force: true });
   }
 }
 
@@ -37,13 +35,24 @@ async function measure(preset: SynthPresetName): Promise<void> {
 export default async function bench(args: string[]): Promise<void> {
   const childIx = args.indexOf(CHILD_FLAG);
   if (childIx >= 0) {
-    await measure(args[childIx + 1] as SynthPresetName);
+    await measure(args[childIx + 1] as SynthPresetName, args[childIx + 2]!);
     return;
   }
   const presets = args.filter((a): a is SynthPresetName => a === 'tiny' || a === 'daemon' || a === 'recsys16');
   const runner = join(fileURLToPath(new URL('.', import.meta.url)), 'run.js');
   for (const preset of presets.length > 0 ? presets : (['daemon'] as const)) {
-    const child = spawnSync(process.execPath, [runner, 'generate', CHILD_FLAG, preset], { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (child.status !== 0) throw new Error(`generate ${preset} benchmark failed with status ${child.status}`);
+    const out = mkdtempSync(join(tmpdir(), `dyadflow-bench-generate-${preset}-`));
+    try {
+      const child = spawnSync(process.execPath, [runner, 'generate', CHILD_FLAG, preset, out], { stdio: ['ignore', 'inherit', 'inherit'] });
+      if (child.status !== 0) throw new Error(`generate ${preset} benchmark failed with status ${child.status}`);
+      if (preset === 'recsys16') {
+        const read = spawnSync(process.execPath, [runner, 'read', '--measure', 'interactions', join(out, 'interactions.csv')], {
+          stdio: ['ignore', 'inherit', 'inherit'],
+        });
+        if (read.status !== 0) throw new Error(`reading the recsys16 interactions failed with status ${read.status}`);
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   }
 }
