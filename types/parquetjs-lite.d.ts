@@ -69,6 +69,8 @@ declare module 'parquetjs-lite' {
       rowBuffer: RowBuffer;
       /** Internal: the row count at which appendRow writes the row group out. */
       rowGroupSize: number;
+      /** Internal: the envelope writer; `close()` ends the output stream (used to release the file after a failure). */
+      envelopeWriter: { close(): Promise<void> };
     }
 
     interface KeyValue {

@@ -262,6 +262,12 @@ function shredColumn(
   };
 }
 
+/** After a failure: releases the output stream (best effort; it may be closed already) and removes the `.tmp`. */
+async function abandon(writer: parquet.ParquetWriter | undefined, path: string): Promise<void> {
+  await writer?.envelopeWriter.close().catch(() => {});
+  await removeTmpFile(path).catch(() => {});
+}
+
 async function finish(writer: parquet.ParquetWriter, path: string): Promise<FileDigest> {
   await writer.close();
   await commitTmpFile(path);
@@ -280,8 +286,10 @@ export async function writeFeatureTableParquet(
 ): Promise<FileDigest> {
   const o = resolveOptions(options);
   checkSplitCodes(table);
+  let opened: parquet.ParquetWriter | undefined;
   try {
     const { writer, layout } = await openWriter(path, spread, o);
+    opened = writer;
     const scratch = createScratch(Math.min(o.rowGroupRows, table.length));
     for (let start = 0; start < table.length; start += o.rowGroupRows) {
       const end = Math.min(table.length, start + o.rowGroupRows);
@@ -309,7 +317,7 @@ export async function writeFeatureTableParquet(
     }
     return await finish(writer, path);
   } catch (err) {
-    await removeTmpFile(path).catch(() => {});
+    await abandon(opened, path);
     throw snapshotWriteError(path, err);
   }
 }
@@ -326,12 +334,14 @@ export async function writeFeatureTableParquetRows(
 ): Promise<FileDigest> {
   const o = resolveOptions(options);
   checkSplitCodes(table);
+  let opened: parquet.ParquetWriter | undefined;
   try {
     const { writer, layout } = await openWriter(path, spread, o);
+    opened = writer;
     for (let r = 0; r < table.length; r++) await writer.appendRow(rowObject(table, layout, r));
     return await finish(writer, path);
   } catch (err) {
-    await removeTmpFile(path).catch(() => {});
+    await abandon(opened, path);
     throw snapshotWriteError(path, err);
   }
 }
