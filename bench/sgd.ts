@@ -1,6 +1,6 @@
 // `npm run bench -- sgd [--quick]`: SGD triplet updates per second on one core (issue 5), MTL and the STL
 // baselines, Float64 against Float32 parameters, on a synthetic DAEMON-sized feature table (5,949 users,
-// 25,184 items, ~819k dyads). Each configuration runs in its own child process so V8 compiles the kernel
+// 25,184 items, ~819k dyads) and, to separate compute from memory latency, on a small cache-resident one. Each configuration runs in its own child process so V8 compiles the kernel
 // for one array type only (as in a real run, which uses one precision). Figures exclude the one-off
 // preparation (triplet index, growth): the time between the first and the last epoch callback.
 import { execFileSync } from 'node:child_process';
@@ -21,29 +21,39 @@ function flopsPerUpdate(kind: ModelKind, dim: number): number {
   const base = 31;
   switch (kind) {
     case 'mtl':
-      // Per input: 17 in the dot/norm pass, 20 in the update pass; per embedding coordinate: 35 and 46;
-      // about 50 for the six losses and their scalar gradients.
-      return base * (17 + 20) + dim * (35 + 46) + 50;
+      // Per input: 17 in the dot/norm pass, 14 in the update pass; per embedding coordinate: 35 and 30;
+      // about 60 for the six losses and their scalar gradients.
+      return base * (17 + 14) + dim * (35 + 30) + 60;
     case 'stl-click':
-      return base * (5 + 6) + 10;
+      return base * (5 + 4) + 10;
     case 'stl-bookmark':
     case 'stl-reply':
-      return base * (6 + 7) + 20;
+      return base * (6 + 5) + 20;
     case 'stl-embedding':
-      return dim * (10 + 16) + 10;
+      return dim * (10 + 10) + 10;
   }
 }
 
-async function child(kind: ModelKind, precision: Precision, epochs: number): Promise<void> {
+/** Table shapes: DAEMON-sized, and a small one whose working set stays in cache (compute alone). */
+const SHAPES = {
+  daemon: { users: 5949, items: 25184, rowsPerUser: 137.7 },
+  small: { users: 500, items: 2000, rowsPerUser: 100 },
+} as const;
+type Shape = keyof typeof SHAPES;
+
+async function child(kind: ModelKind, precision: Precision, shape: Shape, epochs: number): Promise<void> {
   const t0 = performance.now();
-  const table = syntheticFeatureTable({ users: 5949, items: 25184, rowsPerUser: 137.7 }, Rng.fromSeed(1));
+  const table = syntheticFeatureTable(SHAPES[shape], Rng.fromSeed(1));
   const tableMs = performance.now() - t0;
   const model = createModel({ kind, precision, seed: 1 }, fitScaler(table));
   const stamps: number[] = [];
   const cpuStamps: number[] = [];
   const t1 = performance.now();
+  // At least ~200k updates per epoch so the timed part is long enough on the small table too.
+  const iterationsPerEpoch = shape === 'small' ? 200_000 : 0;
   const result = trainModel(model, table, {
     maxEpochs: epochs,
+    iterationsPerEpoch,
     epsilon: 0,
     onEpoch: () => {
       stamps.push(performance.now());
@@ -57,9 +67,11 @@ async function child(kind: ModelKind, precision: Precision, epochs: number): Pro
   // The machine is shared: user CPU time of this process is the steadier denominator.
   const perCpuSecond = updates / ((cpuStamps[cpuStamps.length - 1]! - cpuStamps[0]!) / 1000);
   const flops = flopsPerUpdate(kind, model.options.dim);
-  report('sgd', `${kind} triplet updates/s (${precision})`, Math.round(perSecond), 'updates/s', {
+  report('sgd', `${kind} triplet updates/s (${precision}, ${shape})`, Math.round(perSecond), 'updates/s', {
     kind,
     precision,
+    table: shape,
+    epochSeconds: +(seconds / (stamps.length - 1)).toFixed(3),
     perCpuSecond: Math.round(perCpuSecond),
     rows: table.length,
     iterationsPerEpoch: result.iterationsPerEpoch,
@@ -80,20 +92,23 @@ export default async function sgd(args: string[]): Promise<void> {
   const epochs = args.includes('--quick') ? 3 : 5;
   const c = args.indexOf('--child');
   if (c >= 0) {
-    await child(args[c + 1] as ModelKind, args[c + 2] as Precision, epochs);
+    await child(args[c + 1] as ModelKind, args[c + 2] as Precision, args[c + 3] as Shape, epochs);
     return;
   }
   const runJs = fileURLToPath(new URL('./run.js', import.meta.url));
-  const configs: [ModelKind, Precision][] = [
-    ['mtl', 'float64'],
-    ['mtl', 'float32'],
-    ['stl-click', 'float64'],
-    ['stl-bookmark', 'float64'],
-    ['stl-reply', 'float64'],
-    ['stl-embedding', 'float64'],
-    ['stl-embedding', 'float32'],
+  const configs: [ModelKind, Precision, Shape][] = [
+    ['mtl', 'float64', 'daemon'],
+    ['mtl', 'float32', 'daemon'],
+    ['mtl', 'float64', 'small'],
+    ['mtl', 'float32', 'small'],
+    ['stl-click', 'float64', 'daemon'],
+    ['stl-bookmark', 'float64', 'daemon'],
+    ['stl-reply', 'float64', 'daemon'],
+    ['stl-embedding', 'float64', 'daemon'],
+    ['stl-embedding', 'float32', 'daemon'],
   ];
-  for (const [kind, precision] of configs) {
-    execFileSync(process.execPath, [runJs, 'sgd', ...args.filter((a) => a === '--quick'), '--child', kind, precision], { stdio: ['ignore', 'inherit', 'ignore'] });
+  for (const [kind, precision, shape] of configs) {
+    const argv = [runJs, 'sgd', ...args.filter((a) => a === '--quick'), '--child', kind, precision, shape];
+    execFileSync(process.execPath, argv, { stdio: ['ignore', 'inherit', 'ignore'] });
   }
 }

@@ -30,7 +30,7 @@ interface Setup {
 }
 
 function setup(kind: ModelKind, opts: Partial<ModelOptions>, rowP = 0, rowN = 1): Setup {
-  const model = createModel({ kind, dim: 4, ...opts }, fitScaler(TABLE));
+  const model = createModel({ kind, dim: 4, precision: 'float64', ...opts }, fitScaler(TABLE));
   const { stepper } = prepareTraining(model, TABLE, trainingRowMask(TABLE));
   // Random parameters away from the zero start, so every term of every gradient is exercised.
   const rng = Rng.fromSeed(42);

@@ -64,8 +64,10 @@ describe('scores', () => {
   it('an unknown user or item scores with its hash-seeded initial embedding and is not added', () => {
     const m = createModel({ kind: 'stl-embedding', dim: 4, seed: 77 }, fitScaler(TABLE));
     const got = scoreEmbedding(m, TABLE, Int32Array.from([0]))[0]!;
-    const u = new Float64Array(4);
-    const i = new Float64Array(4);
+    // Float32 by default: the cold embedding is rounded as a grown one would be.
+    expect(m.options.precision).toBe('float32');
+    const u = new Float32Array(4);
+    const i = new Float32Array(4);
     initialEmbedding(77, HASH_TAG.userEmbedding, 1, 4, m.options.initScale, u, 0);
     initialEmbedding(77, HASH_TAG.itemEmbedding, 10, 4, m.options.initScale, i, 0);
     expect(got).toBeCloseTo(u[0]! * i[0]! + u[1]! * i[1]! + u[2]! * i[2]! + u[3]! * i[3]!, 15);
