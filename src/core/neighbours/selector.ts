@@ -16,8 +16,9 @@
 // Global neighbourhood (a per-user shortcut): without leave-one-out the neighbours of u are the same for
 // every item, and with it only the users C with a positive entry for o change similarity (b = 0 leaves num
 // and dv as they are). Each user's co-occurrence list is therefore ranked once (its best T = 3K); a dyad
-// takes the first K ranked users outside C and the members of C re-scored, and selects the best K of those.
-// The result equals the full scan; when the ranked prefix runs out before K users outside C, it scans all.
+// merges the ranked users outside C (already in order) with the re-scored members of C (sorted, at most K)
+// and keeps the first K. The result equals the full scan; when the ranked prefix runs out before the K-th
+// neighbour is settled, it scans all.
 
 import { invariant } from '../errors.js';
 import { IM_OF_MASK, ImplicitState } from '../matrix/implicit-state.js';
@@ -87,6 +88,14 @@ export class NeighbourSelector {
   private rankedCount = 0;
   private readonly rankedUser: Int32Array;
   private readonly rankedDot: Int32Array;
+  private readonly rankedKey: Float64Array;
+  // Global, leave-one-out: the best K re-scored members of C, sorted best first.
+  private readonly cUser: Int32Array;
+  private readonly cId: Int32Array;
+  private readonly cKey: Float64Array;
+  private readonly cNum: Float64Array;
+  private readonly cDen: Float64Array;
+  private readonly cIm: Int8Array;
   // Per-dyad scratch for `global`: IM(v, o) + 1 by v (0 = no entry).
   private readonly imPlusOneOf: Int8Array;
   // Bounded heap of the best so far, worst at the root.
@@ -120,6 +129,14 @@ export class NeighbourSelector {
     const ranked = this.global ? 3 * this.k : 0;
     this.rankedUser = new Int32Array(ranked);
     this.rankedDot = new Int32Array(ranked);
+    this.rankedKey = new Float64Array(ranked);
+    const cCap = this.global ? this.k : 0;
+    this.cUser = new Int32Array(cCap);
+    this.cId = new Int32Array(cCap);
+    this.cKey = new Float64Array(cCap);
+    this.cNum = new Float64Array(cCap);
+    this.cDen = new Float64Array(cCap);
+    this.cIm = new Int8Array(cCap);
     const cap = Math.max(this.k, ranked);
     this.heapCap = this.k;
     this.hUser = new Int32Array(cap);
@@ -196,6 +213,7 @@ export class NeighbourSelector {
     for (let n = m; n > 0; n--) {
       this.rankedUser[n - 1] = this.hUser[0]!;
       this.rankedDot[n - 1] = this.hNum[0]!;
+      this.rankedKey[n - 1] = this.hKey[0]!;
       this.popRoot(n);
     }
     this.rankedCount = m;
@@ -223,8 +241,8 @@ export class NeighbourSelector {
     const a = loo ? (binary ? (aIm > 0 ? 1 : 0) : aIm) : 0;
     // du is common to all candidates (see the header); only its positivity matters.
     if (this.norms[userIx]! - a * a <= 0) return 0;
-    if (this.global) this.selectGlobal(itemIx, a);
-    else if (itemIx >= 0) this.selectItem(itemIx, a);
+    if (this.global) return this.selectGlobal(itemIx, a);
+    if (itemIx >= 0) this.selectItem(itemIx, a);
     return this.drain();
   }
 
@@ -260,27 +278,88 @@ export class NeighbourSelector {
     }
   }
 
-  private selectGlobal(itemIx: number, a: number): void {
+  /** Global neighbourhood: merge of the ranked users outside C with the re-scored members of C (see the header). */
+  private selectGlobal(itemIx: number, a: number): number {
     const norms = this.norms;
     const binary = this.binary;
     const loo = this.loo;
+    const k = this.k;
     const mark = this.imPlusOneOf;
     const start = itemIx >= 0 ? this.itemStart[itemIx]! : 0;
     const end = itemIx >= 0 ? this.itemStart[itemIx + 1]! : 0;
     const users = this.itemUsers;
     const ims = this.itemIms;
     for (let j = start; j < end; j++) mark[users[j]!] = ims[j]! + 1;
-    // Users outside C (their similarity does not move), in ranked order.
-    let taken = 0;
-    let r = 0;
-    for (; r < this.rankedCount && taken < this.k; r++) {
-      const v = this.rankedUser[r]!;
-      const s = mark[v]! - 1;
-      if (loo && s > 0) continue;
-      this.offer(v, this.rankedDot[r]!, norms[v]!, s);
-      taken++;
+    // Members of C re-scored without column o, kept sorted best first, at most K of them.
+    let nc = 0;
+    if (loo) {
+      const dotOf = this.dotOf;
+      const cKey = this.cKey;
+      const cNum = this.cNum;
+      const cDen = this.cDen;
+      const cId = this.cId;
+      const cUser = this.cUser;
+      const cIm = this.cIm;
+      for (let j = start; j < end; j++) {
+        const s = ims[j]!;
+        if (s <= 0) continue;
+        const v = users[j]!;
+        const dot = dotOf[v]!;
+        if (dot === 0) continue;
+        const b = binary ? 1 : s;
+        const num = dot - a * b;
+        const den = norms[v]! - b * b;
+        if (num <= 0 || den <= 0) continue;
+        const key = (num * num) / den;
+        const id = this.userIds[v]!;
+        if (nc === k && !isBetterKeyed(key, num, den, id, cKey[k - 1]!, cNum[k - 1]!, cDen[k - 1]!, cId[k - 1]!)) continue;
+        let i = nc < k ? nc++ : k - 1;
+        while (i > 0 && isBetterKeyed(key, num, den, id, cKey[i - 1]!, cNum[i - 1]!, cDen[i - 1]!, cId[i - 1]!)) {
+          cKey[i] = cKey[i - 1]!;
+          cNum[i] = cNum[i - 1]!;
+          cDen[i] = cDen[i - 1]!;
+          cId[i] = cId[i - 1]!;
+          cUser[i] = cUser[i - 1]!;
+          cIm[i] = cIm[i - 1]!;
+          i--;
+        }
+        cKey[i] = key;
+        cNum[i] = num;
+        cDen[i] = den;
+        cId[i] = id;
+        cUser[i] = v;
+        cIm[i] = s;
+      }
     }
-    if (taken < this.k && this.rankedCount < this.coCount) {
+    // Merge with the ranked users outside C (their similarity is unchanged, their order known).
+    let m = 0;
+    let r = 0;
+    let ci = 0;
+    let complete = true;
+    const rankedUser = this.rankedUser;
+    while (m < k) {
+      if (loo) while (r < this.rankedCount && mark[rankedUser[r]!]! > 1) r++;
+      const haveA = r < this.rankedCount;
+      if (!haveA && this.rankedCount < this.coCount) {
+        complete = false; // unranked users might come next
+        break;
+      }
+      const haveB = ci < nc;
+      if (!haveA && !haveB) break;
+      if (
+        haveA &&
+        (!haveB ||
+          isBetterKeyed(this.rankedKey[r]!, this.rankedDot[r]!, norms[rankedUser[r]!]!, this.userIds[rankedUser[r]!]!, this.cKey[ci]!, this.cNum[ci]!, this.cDen[ci]!, this.cId[ci]!))
+      ) {
+        const v = rankedUser[r++]!;
+        this.nbrUserIx[m] = v;
+        this.nbrIm[m++] = mark[v]! - 1;
+      } else {
+        this.nbrUserIx[m] = this.cUser[ci]!;
+        this.nbrIm[m++] = this.cIm[ci++]!;
+      }
+    }
+    if (!complete) {
       // The ranked prefix ran out: scan everyone (the same result, the slow way).
       this.heapSize = 0;
       for (let i = 0; i < this.coCount; i++) {
@@ -289,20 +368,10 @@ export class NeighbourSelector {
         const b = loo && s > 0 ? (binary ? 1 : s) : 0;
         this.offer(v, this.coDot[i]! - a * b, norms[v]! - b * b, s);
       }
-    } else if (loo) {
-      // Members of C, re-scored without column o.
-      const dotOf = this.dotOf;
-      for (let j = start; j < end; j++) {
-        const s = ims[j]!;
-        if (s <= 0) continue;
-        const v = users[j]!;
-        const dot = dotOf[v]!;
-        if (dot === 0) continue;
-        const b = binary ? 1 : s;
-        this.offer(v, dot - a * b, norms[v]! - b * b, s);
-      }
+      m = this.drain();
     }
     for (let j = start; j < end; j++) mark[users[j]!] = 0;
+    return m;
   }
 
   /** Offers candidate v with similarity num/sqrt(den) (times a common factor) to the bounded heap. */
