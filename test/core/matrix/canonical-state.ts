@@ -4,7 +4,7 @@ import { IM_LEVELS, IM_OF_MASK, type ImplicitState } from '../../../src/core/mat
 /** Entries, per-user statistics and positive dot products, sorted by external ids. */
 export interface CanonicalState {
   entries: [userId: number, itemId: number, typesMask: number, im: number, firstSeenS: number][];
-  users: [userId: number, hist: number[], normW: number, normB: number, coUsers: number][];
+  users: [userId: number, hist: number[], normW: number, normB: number, coUserCount: number, coUserIds: number[]][];
   items: [itemId: number, users: number][];
   pairs: [userId: number, otherId: number, dotW: number, dotB: number][];
 }
@@ -19,7 +19,12 @@ export function canonicalState(s: ImplicitState): CanonicalState {
   entries.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const users: CanonicalState['users'] = [];
   for (let u = 0; u < s.users.size; u++) {
-    users.push([s.users.idAt(u), [...s.userHist.subarray(u * IM_LEVELS, (u + 1) * IM_LEVELS)], s.userNormW[u]!, s.userNormB[u]!, s.userPairCount[u]!]);
+    // Walk u's co-occurrence list: it must hold exactly userPairCount[u] distinct users.
+    const co: number[] = [];
+    for (let p = s.userPairHead[u]!; p >= 0; p = s.nextPairOf(u, p)) co.push(s.users.idAt(s.otherOf(u, p)));
+    co.sort((a, b) => a - b);
+    if (co.length !== s.userPairCount[u] || new Set(co).size !== co.length) throw new Error(`user ${s.users.idAt(u)}: broken co-occurrence list`);
+    users.push([s.users.idAt(u), [...s.userHist.subarray(u * IM_LEVELS, (u + 1) * IM_LEVELS)], s.userNormW[u]!, s.userNormB[u]!, s.userPairCount[u]!, co]);
   }
   users.sort((a, b) => a[0] - b[0]);
   const items: CanonicalState['items'] = [];
