@@ -2,49 +2,21 @@
 // RecSys 2016 dataset as OUT/features.parquet, OUT/features.arrow and OUT/manifest.json, every option of
 // method.md as a flag. Same input and options → byte-identical files; timings only in --json and on stderr.
 import type { Command } from 'commander';
-import { InputError } from '../../core/errors.js';
-import { DEFAULT_FEATURE_OPTIONS, type FeatureOptions } from '../../core/features/build-feature-table.js';
-import { DEFAULT_SUBSAMPLE } from '../../core/dataset/subsample.js';
+import type { FeatureOptions } from '../../core/features/build-feature-table.js';
+import { addFeatureFlags, choiceOption, featureOptionsFrom, integerOption, type FeatureFlags } from '../feature-flags.js';
 import { DEFAULT_PARQUET_WRITE_OPTIONS, type ParquetCompression } from '../../adapters/parquet/index.js';
 import { runBatchFeatures, type BatchFeaturesResult } from '../../../pipelines/batch-features.js';
 import { EXIT, type CliIo } from '../io.js';
 import { logLine } from '../progress.js';
 import type { CommandModule } from './index.js';
 
-interface FeaturesFlags {
+interface FeaturesFlags extends FeatureFlags {
   data: string;
   out: string;
-  k: string;
-  similarity: string;
-  neighbourhood: string;
-  spread: string;
-  leakage: string;
-  leaveOneOut: boolean;
-  split: string;
-  seed: string;
-  minItemUsers: string;
-  minUserItems: string;
   rowGroupRows: string;
   compression: string;
   parquetStatistics: boolean;
   json?: boolean;
-}
-
-function badOption(flag: string, value: string, expected: string): InputError {
-  return new InputError('DF_ERR_INPUT_OPTION', `${flag} ${value}: expected ${expected}`);
-}
-
-function integerOption(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw badOption(flag, text, min === 0 ? `an integer from 0 to ${max}` : `an integer from ${min} to ${max}`);
-  }
-  return n;
-}
-
-function choiceOption<T extends string>(flag: string, text: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(text)) throw badOption(flag, text, choices.join(' or '));
-  return text as T;
 }
 
 /** Parses and checks the flags into the pipeline's options; a bad value is an InputError (exit 2). */
@@ -53,22 +25,8 @@ export function featureOptionsFromFlags(flags: FeaturesFlags): {
   subsample: { minItemUsers: number; minUserItems: number };
   parquet: { rowGroupRows: number; compression: ParquetCompression; statistics: boolean };
 } {
-  const int32Max = 2147483647;
   return {
-    features: {
-      k: integerOption('--k', flags.k, 1, 1_000_000),
-      similarity: choiceOption('--similarity', flags.similarity, ['weighted', 'binary'] as const),
-      neighbourhood: choiceOption('--neighbourhood', flags.neighbourhood, ['item', 'global'] as const),
-      spread: choiceOption('--spread', flags.spread, ['std', 'var'] as const),
-      leaveOneOut: flags.leaveOneOut,
-      leakage: choiceOption('--leakage', flags.leakage, ['none', 'paper'] as const),
-      split: choiceOption('--split', flags.split, ['time', 'random'] as const),
-      seed: integerOption('--seed', flags.seed, 0, 4294967295),
-    },
-    subsample: {
-      minItemUsers: integerOption('--min-item-users', flags.minItemUsers, 0, int32Max),
-      minUserItems: integerOption('--min-user-items', flags.minUserItems, 0, int32Max),
-    },
+    ...featureOptionsFrom(flags),
     parquet: {
       rowGroupRows: integerOption('--row-group-rows', flags.rowGroupRows, 1, 1_048_576),
       compression: choiceOption('--compression', flags.compression, ['snappy', 'none'] as const),
@@ -101,22 +59,12 @@ function humanSummary(outDir: string, r: BatchFeaturesResult): string {
 
 /** Registers `features`: builds the dyad feature snapshot of a dataset. */
 export const featuresCommand: CommandModule = (program: Command, io: CliIo, setExit) => {
-  const d = DEFAULT_FEATURE_OPTIONS;
-  program
+  const cmd = program
     .command('features')
     .description('dyad feature table of DIR as OUT/features.parquet, OUT/features.arrow and OUT/manifest.json')
     .requiredOption('--data <dir>', 'folder with the RecSys 2016 files (interactions.csv, impressions.csv, users.csv, items.csv)')
-    .requiredOption('--out <dir>', 'output folder (created if missing)')
-    .option('--k <n>', 'neighbourhood size K', String(d.k))
-    .option('--similarity <s>', 'cosine on IM values (weighted) or on binarised rows (binary)', d.similarity)
-    .option('--neighbourhood <n>', "neighbours among the item's users (item) or overall (global)", d.neighbourhood)
-    .option('--spread <s>', 'spread statistic of win/tie/loss: std or var', d.spread)
-    .option('--leakage <l>', 'none: features from training-period state; paper: from all data, as the authors', d.leakage)
-    .option('--no-leave-one-out', "similarity with the dyad's own item included (the authors' setting)")
-    .option('--split <s>', 'per-user chronological 2/3 train (time) or 30/70 by hash (random)', d.split)
-    .option('--seed <n>', 'seed of the random split', String(d.seed))
-    .option('--min-item-users <n>', 'keep items with at least N interacting users (0 keeps all)', String(DEFAULT_SUBSAMPLE.minItemUsers))
-    .option('--min-user-items <n>', 'then users with at least N interacted items (0 keeps all)', String(DEFAULT_SUBSAMPLE.minUserItems))
+    .requiredOption('--out <dir>', 'output folder (created if missing)');
+  addFeatureFlags(cmd)
     .option('--row-group-rows <n>', 'rows per Parquet row group', String(DEFAULT_PARQUET_WRITE_OPTIONS.rowGroupRows))
     .option('--compression <c>', 'Parquet page compression: snappy or none', DEFAULT_PARQUET_WRITE_OPTIONS.compression)
     .option('--no-parquet-statistics', 'omit Parquet column statistics (readers then cannot prune row groups)')
