@@ -1,4 +1,4 @@
-// `npm run bench -- features [--preset daemon|recsys16] [--data DIR] [--global] [--skip-global]`:
+// `npm run bench -- features [--preset daemon|recsys16] [--data DIR] [--skip-global] [--no-subsample] [--fold-only]`:
 // from events to the implicit state (fold), and from the state to the 15 win/tie/loss statistics of every
 // dyad in memory (K = 50), item and global neighbourhoods; the whole buildFeatureTable; peak RSS.
 // Data: --data DIR (RecSys 2016 files), else the generated preset cached under $TMPDIR, generated with
@@ -60,7 +60,7 @@ function standInDaemon(seed: number): Dataset {
   return { interactions: inter.finish(), impressions: impr.finish(), users: null, items: null, droppedDeletes: 0, badRows: 0 };
 }
 
-async function obtainDataset(preset: string, dataDir: string | undefined): Promise<{ ds: Dataset; source: string }> {
+async function obtainDataset(preset: string, dataDir: string | undefined, noSubsample: boolean): Promise<{ ds: Dataset; source: string }> {
   const quietIo = { stdout: () => {}, stderr: (s: string) => void process.stderr.write(s), isTTY: false };
   let dir = dataDir;
   if (!dir) {
@@ -76,7 +76,8 @@ async function obtainDataset(preset: string, dataDir: string | undefined): Promi
     }
   }
   const raw = await loadDataset(dir, { deadLetters: createDeadLetterMemory(), warn: (m) => void process.stderr.write(`${m}\n`) });
-  return { ds: subsample(raw, DEFAULT_SUBSAMPLE), source: dataDir ? dir : `generated ${preset} seed 1, subsampled 30/30` };
+  const how = noSubsample ? 'not subsampled' : 'subsampled 30/30';
+  return { ds: noSubsample ? raw : subsample(raw, DEFAULT_SUBSAMPLE), source: dataDir ? `${dir}, ${how}` : `generated ${preset} seed 1, ${how}` };
 }
 
 /** Runs the benchmark. */
@@ -84,7 +85,8 @@ export default async function main(args: string[]): Promise<void> {
   const preset = args.includes('--preset') ? args[args.indexOf('--preset') + 1]! : 'daemon';
   const dataDir = args.includes('--data') ? args[args.indexOf('--data') + 1] : undefined;
   const skipGlobal = args.includes('--skip-global');
-  const { ds, source } = await obtainDataset(preset, dataDir);
+  const foldOnly = args.includes('--fold-only');
+  const { ds, source } = await obtainDataset(preset, dataDir, args.includes('--no-subsample'));
   const extra = { preset, source, k: 50 };
 
   // CPU seconds beside wall seconds: the machine may be shared while measuring.
@@ -104,6 +106,10 @@ export default async function main(args: string[]): Promise<void> {
     userPairs: state.pairCount,
   });
 
+  if (foldOnly) {
+    report(BENCH, 'peak RSS', (await peakRssBytes()) / 2 ** 30, 'GiB', extra);
+    return;
+  }
   const rows = entriesByIds(state);
   const userIxs = new Int32Array(rows.length);
   const itemIxs = new Int32Array(rows.length);

@@ -1,8 +1,9 @@
 // The 15 win/tie/loss statistics of a dyad (Volkovs & Zemel 2012 adapted to implicit feedback;
 // method.md §3). For a neighbour v with an entry for o, s = IM(v,o), n_v = v's number of entries:
 // win = #{x < s}/(n_v − 1), loss = #{x > s}/(n_v − 1), tie = (#{x = s} − 1)/(n_v − 1), all 0 when n_v = 1,
-// from v's 7-bin IM histogram in O(1). Then for WIN, LOSS, TIE: mean, population std (or variance), max,
-// min and #non-zero / K over the actual neighbours (best first); no neighbours → all 0.
+// from v's 7-bin IM histogram in O(1) (cumulated once per call). Then for WIN, LOSS, TIE: mean,
+// population std (or variance), max, min and #non-zero / K over the actual neighbours (best first);
+// no neighbours → all 0.
 
 import { IM_LEVELS, ImplicitState } from '../matrix/implicit-state.js';
 import { NeighbourSelector, type NeighbourOptions } from '../neighbours/selector.js';
@@ -73,7 +74,17 @@ export function computeFeatures(
   const win = new Float64Array(k);
   const loss = new Float64Array(k);
   const tie = new Float64Array(k);
-  const hist = state.userHist;
+  // Cumulative histograms, 8 per user: below(s) = cum[s], equal(s) = cum[s+1] − cum[s], n = cum[7].
+  const nUsers = state.users.size;
+  const cum = new Int32Array(nUsers * (IM_LEVELS + 1));
+  for (let u = 0; u < nUsers; u++) {
+    let acc = 0;
+    for (let x = 0; x < IM_LEVELS; x++) {
+      cum[u * (IM_LEVELS + 1) + x] = acc;
+      acc += state.userHist[u * IM_LEVELS + x]!;
+    }
+    cum[u * (IM_LEVELS + 1) + IM_LEVELS] = acc;
+  }
   const counts: NeighbourCounts = { fewerThanK: 0, noNeighbours: 0 };
   for (let i = 0; i < userIxs.length; i++) {
     const m = selector.select(userIxs[i]!, itemIxs[i]!);
@@ -88,12 +99,11 @@ export function computeFeatures(
         tie[j] = 0;
         continue;
       }
-      const base = selector.nbrUserIx[j]! * IM_LEVELS;
-      let below = 0;
-      let above = 0;
-      for (let x = 0; x < s; x++) below += hist[base + x]!;
-      for (let x = s + 1; x < IM_LEVELS; x++) above += hist[base + x]!;
-      const equal = hist[base + s]!;
+      const base = selector.nbrUserIx[j]! * (IM_LEVELS + 1);
+      const below = cum[base + s]!;
+      const upTo = cum[base + s + 1]!;
+      const equal = upTo - below;
+      const above = cum[base + IM_LEVELS]! - upTo;
       const others = below + above + equal - 1;
       if (others === 0) {
         win[j] = 0;
