@@ -3,7 +3,7 @@
 // the file is written to `path + '.tmp'` and renamed on close, so a reader never sees half a file.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
-import type { ImpressionRecord, InteractionRecord } from '../../core/events/records.js';
+import type { ImpressionRecord, InteractionRecord, ItemProfileRow, UserProfileRow } from '../../core/events/records.js';
 import { IMPRESSION_COLUMNS, INTERACTION_COLUMNS, ITEM_COLUMNS, USER_COLUMNS, headerLine } from './format.js';
 
 /** A streaming file writer: await write()'s promise when it returns one (backpressure), then close() once. */
@@ -12,38 +12,7 @@ export interface RecsysWriter<T> {
   close(): Promise<void>;
 }
 
-/** One row of users.csv; strings are comma-separated id lists or country codes and must not hold tabs or newlines. */
-export interface UserProfileRow {
-  id: number;
-  jobroles: string;
-  career_level: number;
-  discipline_id: number;
-  industry_id: number;
-  country: string;
-  region: number;
-  experience_n_entries_class: number;
-  experience_years_experience: number;
-  experience_years_in_current: number;
-  edu_degree: number;
-  edu_fieldofstudies: string;
-}
-
-/** One row of items.csv; latitude/longitude null are written as NULL. */
-export interface ItemProfileRow {
-  id: number;
-  title: string;
-  career_level: number;
-  discipline_id: number;
-  industry_id: number;
-  country: string;
-  region: number;
-  latitude: number | null;
-  longitude: number | null;
-  employment: number;
-  tags: string;
-  created_at: number;
-  active_during_test: number;
-}
+export type { ItemProfileRow, UserProfileRow } from '../../core/events/records.js';
 
 const CHUNK_BYTES = 1 << 20;
 // Room for the longest single value written without a check (an integer is ≤ 17 bytes).

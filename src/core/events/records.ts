@@ -45,6 +45,39 @@ export const ITEM_PROFILE_FIELDS = [
   'active_during_test',
 ] as const;
 
+/** One row of users.csv (reference/wtl-and-recsys16.md §2.1). Lists are comma-separated concept ids. */
+export interface UserProfileRow {
+  id: number;
+  jobroles: string;
+  career_level: number;
+  discipline_id: number;
+  industry_id: number;
+  country: string;
+  region: number;
+  experience_n_entries_class: number;
+  experience_years_experience: number;
+  experience_years_in_current: number;
+  edu_degree: number;
+  edu_fieldofstudies: string;
+}
+
+/** One row of items.csv (reference/wtl-and-recsys16.md §2.1). `latitude`/`longitude` null means NULL. */
+export interface ItemProfileRow {
+  id: number;
+  title: string;
+  career_level: number;
+  discipline_id: number;
+  industry_id: number;
+  country: string;
+  region: number;
+  latitude: number | null;
+  longitude: number | null;
+  employment: number;
+  tags: string;
+  created_at: number;
+  active_during_test: number;
+}
+
 /** Country code → number (method.md §4): de 1, at 2, ch 3, non_dach 4, anything else 0. */
 export function encodeCountry(value: string): number {
   switch (value) {

@@ -1,39 +1,12 @@
-// What the synthetic generator emits: the four RecSys 2016 record kinds. The profile rows are structurally
-// identical to the recsys16 adapter's UserProfileRow / ItemProfileRow (core may not import adapters).
-import type { ImpressionRecord, InteractionRecord } from '../events/records.js';
+// What the synthetic generator emits: the four RecSys 2016 record kinds (row types from core/events/records.ts,
+// which the recsys16 writers take too).
+import type { ImpressionRecord, InteractionRecord, ItemProfileRow, UserProfileRow } from '../events/records.js';
 
-/** One row of users.csv (reference/wtl-and-recsys16.md §2.1). Lists are comma-separated concept ids. */
-export interface SynthUserRow {
-  id: number;
-  jobroles: string;
-  career_level: number;
-  discipline_id: number;
-  industry_id: number;
-  country: string;
-  region: number;
-  experience_n_entries_class: number;
-  experience_years_experience: number;
-  experience_years_in_current: number;
-  edu_degree: number;
-  edu_fieldofstudies: string;
-}
+/** A generated users.csv row (the file's own row type). */
+export type SynthUserRow = UserProfileRow;
 
-/** One row of items.csv (reference/wtl-and-recsys16.md §2.1). `latitude`/`longitude` null means NULL. */
-export interface SynthItemRow {
-  id: number;
-  title: string;
-  career_level: number;
-  discipline_id: number;
-  industry_id: number;
-  country: string;
-  region: number;
-  latitude: number | null;
-  longitude: number | null;
-  employment: number;
-  tags: string;
-  created_at: number;
-  active_during_test: number;
-}
+/** A generated items.csv row (the file's own row type). */
+export type SynthItemRow = ItemProfileRow;
 
 /**
  * Receives the generated records: all users (ascending id), then all items (ascending id), then the events in
