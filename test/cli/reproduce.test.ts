@@ -26,7 +26,13 @@ describe('dyadflow reproduce', () => {
   it('prints one JSON document with table1, fig2, timings and options, and writes the same results.json twice', async () => {
     const a = await runCli(['reproduce', '--data', data, '--out', join(root, 'a'), '--json', '--grid-l2', '0.001']);
     expect(a.code, a.stderr).toBe(0);
-    const doc = JSON.parse(a.stdout) as Record<string, any>;
+    type Metrics = Record<string, number | null>;
+    type Entry = { stl: Metrics; mtl: Metrics; pValues: Metrics; pValuesRankSum: Metrics };
+    const doc = JSON.parse(a.stdout) as {
+      table1: { perUser: Record<string, number> } & Record<string, unknown>;
+      fig2: Record<string, Entry>;
+      timings: { total: number };
+    };
     expect(Object.keys(doc)).toEqual(expect.arrayContaining(['table1', 'fig2', 'timings', 'options']));
     expect(Object.keys(doc.table1).sort()).toEqual(['dyads', 'offers', 'perOffer', 'perUser', 'sparsity', 'users']);
     expect(Object.keys(doc.table1.perUser).sort()).toEqual(
@@ -34,7 +40,7 @@ describe('dyadflow reproduce', () => {
     );
     expect(Object.keys(doc.fig2)).toEqual(['click', 'embedding', 'bookmark', 'reply']);
     for (const task of Object.keys(doc.fig2)) {
-      const e = doc.fig2[task];
+      const e = doc.fig2[task]!;
       expect(Object.keys(e.stl).sort()).toEqual([...METRICS].sort());
       expect(Object.keys(e.mtl).sort()).toEqual([...METRICS].sort());
       expect(Object.keys(e.pValues).sort()).toEqual(['auc', 'map1', 'map5']);
