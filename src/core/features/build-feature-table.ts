@@ -93,7 +93,7 @@ function checkOptions(opts: FeatureOptions): void {
   invariant(Number.isInteger(opts.seed), `seed must be an integer, got ${opts.seed}`);
 }
 
-/** Dataset (already subsampled) → the dyad feature table, rows sorted by (user_id, item_id). */
+/** Dataset (already subsampled) → the dyad feature table, rows sorted by (user_id, item_id), with first-seen times. */
 export function buildFeatureTable(ds: Dataset, opts: FeatureOptions): { table: FeatureTable; report: FeatureReport } {
   checkOptions(opts);
   // Under leakage none the all-events state only lists dyads, labels and first-seen times: no dot products.
@@ -165,7 +165,7 @@ export function buildFeatureTable(ds: Dataset, opts: FeatureOptions): { table: F
     l.bookmark += bookmark[i]!;
     l.reply += reply[i]!;
   }
-  const table: FeatureTable = { length: n, userIds, itemIds, weeks, split, wtl, context, click, bookmark, reply };
+  const table: FeatureTable = { length: n, userIds, itemIds, weeks, split, wtl, context, click, bookmark, reply, firstSeenS };
   const report: FeatureReport = {
     dyads: n,
     trainRows,

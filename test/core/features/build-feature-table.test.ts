@@ -44,6 +44,8 @@ describe('buildFeatureTable', () => {
     expect([...table.userIds]).toEqual([1, 1, 2, 2, 2]);
     expect([...table.itemIds]).toEqual([7, 9, 7, 9, 11]);
     expect([...table.weeks]).toEqual([201535, 201535, 201534, 201534, 201537]);
+    // First-seen times (impressions at their week's Monday 00:00 UTC), kept in memory for the validation part.
+    expect([...table.firstSeenS!]).toEqual([1440374400, 1440374400, WED_W34, 1439769600, WED_W37]);
     // User 1: 2 dyads → both train. User 2: order 9 (Mon W34), 7 (Wed W34), 11 (W37) → ⌈6/3⌉ = 2 train.
     expect([...table.split]).toEqual([SPLIT.train, SPLIT.train, SPLIT.train, SPLIT.train, SPLIT.test]);
     expect([...table.click]).toEqual([0, 0, 1, 0, 1]);
