@@ -46,6 +46,38 @@ describe('Rng', () => {
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(500);
   });
 
+  it('nextInt is the rejection-then-modulo draw of earlier versions, for any state and bound', () => {
+    // Reference: reject x ≥ 2^32 − (2^32 mod n), return x mod n; no draw when n = 1.
+    const reference = (rng: Rng, n: number): number => {
+      if (n === 1) return 0;
+      const limit = 4294967296 - (4294967296 % n);
+      for (;;) {
+        const x = rng.nextUint32();
+        if (x < limit) return x % n;
+      }
+    };
+    const bound = fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 4294967296 }), fc.integer({ min: 2147483648, max: 4294967296 }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.array(bound, { minLength: 1, maxLength: 30 }), (seed, bounds) => {
+        const a = Rng.fromSeed(seed);
+        const b = Rng.fromSeed(seed);
+        for (const n of bounds) expect(a.nextInt(n)).toBe(reference(b, n));
+        expect(a.getState()).toEqual(b.getState());
+      }),
+    );
+    // Bounds just above 2^31 reject almost half the draws: both must reject the same ones.
+    const a = Rng.fromSeed(5);
+    const b = Rng.fromSeed(5);
+    for (let i = 0; i < 2000; i++) expect(a.nextInt(2147483649)).toBe(reference(b, 2147483649));
+  });
+
+  it('getState gives unsigned words', () => {
+    const rng = Rng.fromState([0xffffffff, 0x80000000, 1, 0]);
+    expect(rng.getState()).toEqual([0xffffffff, 0x80000000, 1, 0]);
+    rng.nextUint32();
+    for (const w of rng.getState()) expect(w >>> 0).toBe(w);
+  });
+
   it('draws standard normals with mean 0 and variance 1', () => {
     const rng = Rng.fromSeed(3);
     let s = 0;
