@@ -51,7 +51,7 @@ export class Rng {
     const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
     const t = s1 << 9;
     let n2 = s2 ^ s0;
-    let n3 = s3 ^ s1;
+    const n3 = s3 ^ s1;
     s[1] = s1 ^ n2;
     s[0] = s0 ^ n3;
     n2 ^= t;
