@@ -10,6 +10,7 @@ import { foldEvents, ImplicitState } from '../../../src/core/matrix/implicit-sta
 import { Rng } from '../../../src/core/random/rng.js';
 import { synthDataset } from '../synth/synth-dataset.js';
 import { dyadKey, flipLabels } from '../../helpers/flip-labels.js';
+import { evaluateTask } from '../../../src/core/evaluation/index.js';
 
 let ds: Dataset;
 let table: FeatureTable;
@@ -78,4 +79,22 @@ describe('feature table of the daemon preset', () => {
     }
     expect(withNeighbours).toBeGreaterThan(20);
   }, 120_000);
+});
+
+describe('evaluation on the daemon test split', () => {
+  it('gives a model that scores at random a per-user AUC of 0.5 ± 0.02 for every task (issue 5)', () => {
+    const rows: number[] = [];
+    for (let i = 0; i < table.length; i++) if (table.split[i] === SPLIT.test) rows.push(i);
+    const rng = Rng.fromSeed(2026);
+    const scores = Float64Array.from(rows, () => rng.nextFloat());
+    const userIds = Int32Array.from(rows, (r) => table.userIds[r]!);
+    const itemIds = Int32Array.from(rows, (r) => table.itemIds[r]!);
+    for (const column of [table.click, table.bookmark, table.reply]) {
+      const labels = Uint8Array.from(rows, (r) => column[r]!);
+      const e = evaluateTask({ userIds, itemIds, labels, scores }, { scoreKind: 'ranking' });
+      expect(e.counts.usersWithBothClasses).toBeGreaterThan(1000);
+      expect(Math.abs(e.metrics.auc! - 0.5)).toBeLessThan(0.02);
+      expect(Math.abs(e.metrics.aucPooled! - 0.5)).toBeLessThan(0.02);
+    }
+  });
 });
