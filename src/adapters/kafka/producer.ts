@@ -1,10 +1,11 @@
 // The record producer: batches of pre-serialised messages to one or more topics, acknowledged by all in-sync
 // replicas (acks -1), uncompressed (the values are small JSON; compression cost more than it saved here).
-import { CompressionTypes, Partitioners, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
+import { CompressionTypes, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
 import type { DyadflowError } from '../../core/errors.js';
 import { createKafka, withAdmin, type KafkaClientOptions } from './client.js';
 import { wrapKafkaError } from './errors.js';
 import type { OutgoingMessage } from './messages.js';
+import { partitionOfKey } from './partition.js';
 
 /** Messages for one topic. */
 export interface TopicBatch {
@@ -39,21 +40,21 @@ export interface ProducerOptions extends KafkaClientOptions {
 
 /**
  * Connects a producer to `brokers`. A message goes to the partition of its key under the Java client's default
- * partitioner (murmur2, as kafkajs's DefaultPartitioner), computed here, so that each partition has its own lane:
+ * partitioner (murmur2, as kafkajs's DefaultPartitioner; partition.ts), computed here, so that each partition has its own lane:
  * a partition's requests go one after the other (a retry included) while different partitions' requests overlap.
  * (Concurrent kafkajs sends of one partition can overtake each other, we saw it: hence the lanes.)
  */
 export async function connectProducer(brokers: string[], options: ProducerOptions = {}): Promise<RecordProducer> {
   const maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? 1));
   const kafka = createKafka(brokers, options);
-  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  // Every message reaches kafkajs with its partition set (below), so its partitioner only reads it back.
+  const producer: Producer = kafka.producer({ createPartitioner: () => ({ message }) => message.partition!, allowAutoTopicCreation: false });
   try {
     await producer.connect();
   } catch (err) {
     throw wrapKafkaError(err, `cannot connect to Kafka at ${brokers.join(',')}`);
   }
   const timeout = options.ackTimeoutMs ?? 30_000;
-  const partitioner = Partitioners.DefaultPartitioner();
   const partitionsOf = new Map<string, PartitionMetadata[]>();
   const lanes = new Map<string, Promise<void>>();
   const outstanding = new Set<Promise<void>>();
@@ -97,10 +98,10 @@ export async function connectProducer(brokers: string[], options: ProducerOption
       await partitionMetadata(nonEmpty.map((b) => b.topic));
       const requests: Promise<void>[] = [];
       for (const { topic, messages } of nonEmpty) {
-        const meta = partitionsOf.get(topic)!;
+        const partitions = partitionsOf.get(topic)!.length;
         const groups = new Map<number, Message[]>();
         for (const m of messages) {
-          const partition = partitioner({ topic, partitionMetadata: meta, message: m });
+          const partition = partitionOfKey(m.key, partitions);
           let g = groups.get(partition);
           if (!g) groups.set(partition, (g = []));
           g.push({ key: m.key, value: m.value, partition });
