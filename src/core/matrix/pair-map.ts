@@ -2,18 +2,14 @@
 // Linear probing (Knuth, TAOCP vol. 3 §6.4) at load ≤ 1/2; no deletion (the state only grows). Each slot
 // holds (a, b, value) side by side, so a probe touches one cache line.
 
+import { fmix32 } from '../random/hash.js';
+
 const EMPTY = -1;
 const STRIDE = 3;
 
 function hashPair(a: number, b: number): number {
-  // Multiply-xorshift over the combined words (MurmurHash3 fmix32 constants).
-  let h = Math.imul(a, 0x9e3779b1) ^ b;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  // The pair's words combined, then MurmurHash3's finaliser for the avalanche.
+  return fmix32(Math.imul(a, 0x9e3779b1) ^ b);
 }
 
 /** (a, b) → value, both keys non-negative Int32; `get` answers -1 for an absent pair. */
