@@ -6,11 +6,12 @@
 // anything imports `kafkajs` (client.ts imports it first); test/adapters/kafka/kafkajs-patch.test.ts checks that the
 // grouping is the same as the original and that the patch is in force.
 //
-// The same way, the uncompressed record-batch encoding is replaced by a byte-identical one that writes a batch into
-// one buffer (record-batch.ts): kafkajs's per-record Encoder, varint Buffers and Long arithmetic were most of what
-// remained of the producer's CPU and garbage. It must be in place before kafkajs's produce request module loads.
+// The same way, the uncompressed Produce request is replaced by a byte-identical one that writes each partition's
+// record batch into one buffer (record-batch.ts): kafkajs's per-message object copy, per-record Encoder, varint
+// Buffers and Long arithmetic were most of what remained of the producer's CPU and garbage. It must be in place
+// before kafkajs's Produce v4/v5 request modules load (they capture v3).
 import { createRequire } from 'node:module';
-import { createFastRecordBatch, type EncoderClass, type RecordBatchFn, type RecordFn } from './record-batch.js';
+import { createFastProduceRequest, type EncoderClass, type ProduceRequestFn, type RecordFn } from './record-batch.js';
 
 type Partitioner = (args: { topic: string; partitionMetadata: unknown[]; message: unknown }) => number;
 type Grouping = (args: { topic: string; partitionMetadata: unknown[]; messages: unknown[]; partitioner: Partitioner }) => Record<number, unknown[]>;
@@ -46,28 +47,34 @@ function install(): boolean {
 /** True when kafkajs's producer will use the linear grouping. */
 export const kafkajsGroupingPatched: boolean = install();
 
-const recordPath = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js');
-const recordBatchPath = require.resolve('kafkajs/src/protocol/recordBatch/v0/index.js');
-const produceRequestPath = require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js');
+const produceV3Path = require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js');
+const produceV4Path = require.resolve('kafkajs/src/protocol/requests/produce/v4/request.js');
+const produceV5Path = require.resolve('kafkajs/src/protocol/requests/produce/v5/request.js');
+// Loaded before the replacement goes in: the originals (for compressed requests and the equivalence test).
+const encoderClass = require('kafkajs/src/protocol/encoder.js') as EncoderClass;
+const longClass = require('kafkajs/src/utils/long.js') as { fromInt(v: number): unknown };
+const apiKeys = require('kafkajs/src/protocol/requests/apiKeys.js') as { Produce: number };
 
-/** kafkajs's own Record and RecordBatch (for the equivalence test) and its Encoder. */
-export const kafkajsRecordOriginal = require(recordPath) as RecordFn;
-export const kafkajsRecordBatchModuleOriginal = require(recordBatchPath) as { RecordBatch: RecordBatchFn; MAGIC_BYTE: number };
-export const kafkajsEncoder = require('kafkajs/src/protocol/encoder.js') as EncoderClass;
+/** kafkajs's own Produce request v3 (for compressed requests and the equivalence test). */
+export const kafkajsProduceRequestOriginal = require(produceV3Path) as ProduceRequestFn;
 
-/** The fast Record/RecordBatch pair installed into kafkajs. */
-export const fastRecordBatch = createFastRecordBatch(kafkajsEncoder, kafkajsRecordOriginal, kafkajsRecordBatchModuleOriginal.RecordBatch);
+/** The fast Produce request v3 installed into kafkajs. */
+export const fastProduceRequest: ProduceRequestFn = createFastProduceRequest({
+  Encoder: encoderClass,
+  Record: require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as RecordFn,
+  request: kafkajsProduceRequestOriginal,
+  longFromInt: (v) => longClass.fromInt(v),
+  apiKey: apiKeys.Produce,
+});
 
-function installRecordBatch(): boolean {
-  // The produce request captures Record and RecordBatch when it loads: replace them before that, or not at all.
-  if (kafkajsVersion !== '2.2.4' || require.cache[produceRequestPath]) return false;
-  const record = require.cache[recordPath];
-  const batch = require.cache[recordBatchPath];
-  if (!record || !batch) return false;
-  record.exports = fastRecordBatch.Record;
-  batch.exports = { ...kafkajsRecordBatchModuleOriginal, RecordBatch: fastRecordBatch.RecordBatch };
+function installProduceRequest(): boolean {
+  // Produce v4 and v5 (and through them v6, v7) capture v3 when they load: replace it before that, or not at all.
+  if (kafkajsVersion !== '2.2.4' || require.cache[produceV4Path] || require.cache[produceV5Path]) return false;
+  const cached = require.cache[produceV3Path];
+  if (!cached) return false;
+  cached.exports = fastProduceRequest;
   return true;
 }
 
-/** True when kafkajs's produce requests use the one-buffer record-batch encoding. */
-export const kafkajsRecordBatchPatched: boolean = installRecordBatch();
+/** True when kafkajs's uncompressed Produce requests write each record batch into one buffer (record-batch.ts). */
+export const kafkajsProduceRequestPatched: boolean = installProduceRequest();

@@ -1,21 +1,24 @@
-// A byte-identical replacement for kafkajs 2.2.4's uncompressed record-batch encoding (protocol/recordBatch/v0 and
-// recordBatch/record/v0), installed by kafkajs-patch.ts. kafkajs encodes each record into its own 512-byte
+// A byte-identical replacement for kafkajs 2.2.4's uncompressed Produce request (protocol/requests/produce/v3, which
+// v4-v7 reuse), installed by kafkajs-patch.ts. kafkajs copies each message into a new object (`{...message,
+// offsetDelta, timestampDelta}`, which V8 makes slow to build and to read), encodes it into its own 512-byte
 // zero-filled Encoder, writes every varint through a fresh `Buffer.from([...])` and the timestamp delta through
-// 64-bit Long objects: in our profile that and the garbage it makes were most of the producer's CPU. Here a batch is
-// sized once and written into one buffer. Formats: Kafka's RecordBatch v2 / Record (KIP-98, "Message format" in the
-// Apache Kafka protocol guide); varints are zig-zag then base-128, as kafkajs's Encoder writes them.
+// 64-bit Long objects: in our profile that and its garbage were most of the producer's CPU. Here a partition's
+// batch is sized once and written into one buffer from the messages themselves. Formats: Kafka's RecordBatch v2 and
+// Record (KIP-98; "Message format" in the Apache Kafka protocol guide); varints are zig-zag then base-128, as
+// kafkajs's Encoder writes them.
 //
-// Anything the fast path does not cover byte for byte (a header, a key or value that is not a string/Buffer/null,
-// a timestamp delta outside ±2^30) is encoded by kafkajs's own Record function, so the output always equals kafkajs's.
+// A record the fast path does not cover byte for byte (a header, a key or value that is not a string/Buffer/null,
+// a timestamp delta outside ±2^30) is encoded by kafkajs's own Record function with kafkajs's own arguments;
+// compressed requests go to kafkajs's request unchanged. So the bytes always equal kafkajs's.
 import { crc32c } from './crc32c.js';
 
-/** The arguments kafkajs's produce request passes to Record: a message spread plus its deltas. */
-export interface RecordArgs {
+/** A message as kafkajs's producer hands it to the Produce request. */
+export interface KafkajsMessage {
   key?: unknown;
   value?: unknown;
   headers?: unknown;
-  offsetDelta?: number;
-  timestampDelta?: number;
+  timestamp?: unknown;
+  partition?: number;
 }
 
 /** The part of kafkajs's Encoder this module uses. */
@@ -23,29 +26,56 @@ export interface KafkajsEncoder {
   buf: Buffer;
   offset: number;
   readonly buffer: Buffer;
+  size(): number;
   writeInt8(v: number): KafkajsEncoder;
   writeInt16(v: number): KafkajsEncoder;
   writeInt32(v: number): KafkajsEncoder;
-  writeUInt32(v: number): KafkajsEncoder;
   writeInt64(v: unknown): KafkajsEncoder;
-  writeBytes(v: Buffer): KafkajsEncoder;
+  writeString(v: string | null): KafkajsEncoder;
   writeEncoder(v: KafkajsEncoder): KafkajsEncoder;
+  writeArray(v: unknown[]): KafkajsEncoder;
 }
 
 /** kafkajs's Encoder class. */
 export type EncoderClass = new (initialSize?: number) => KafkajsEncoder;
-/** kafkajs's Record function (recordBatch/record/v0). */
-export type RecordFn = (args: RecordArgs) => unknown;
-/** kafkajs's RecordBatch function (recordBatch/v0). */
-export type RecordBatchFn = (args: Record<string, unknown>) => Promise<KafkajsEncoder>;
+/** kafkajs's Record function (recordBatch/record/v0): one record's Encoder. */
+export type RecordFn = (args: Record<string, unknown>) => KafkajsEncoder;
 
-/** A record whose encoding is deferred to the batch, which writes all records into one buffer. */
-export class PendingRecord {
-  /** Holds kafkajs's record arguments until the batch encodes them. */
-  constructor(readonly args: RecordArgs) {}
+/** Arguments of kafkajs's Produce request v3 (requests/produce/v3/request.js). */
+export interface ProduceRequestArgs {
+  acks: number;
+  timeout: number;
+  transactionalId?: string | null;
+  producerId?: unknown;
+  producerEpoch?: number;
+  compression?: number;
+  topicData: { topic: string; partitions: { partition: number; messages: KafkajsMessage[]; firstSequence?: number }[] }[];
 }
 
-const NONE = 0; // kafkajs CompressionTypes.None
+/** What kafkajs's request functions return. */
+export interface ProduceRequest {
+  apiKey: number;
+  apiVersion: number;
+  apiName: string;
+  expectResponse: () => boolean;
+  encode: () => Promise<KafkajsEncoder>;
+}
+
+/** kafkajs's Produce request v3 function. */
+export type ProduceRequestFn = (args: ProduceRequestArgs) => ProduceRequest;
+
+/** kafkajs's pieces the fast request is built from. */
+export interface KafkajsParts {
+  Encoder: EncoderClass;
+  Record: RecordFn;
+  /** The original Produce request v3. */
+  request: ProduceRequestFn;
+  /** Long.fromInt, for the request's default producer id (-1). */
+  longFromInt: (v: number) => unknown;
+  /** apiKeys.Produce. */
+  apiKey: number;
+}
+
 const TRANSACTIONAL_MASK = 16;
 const MAGIC_BYTE = 2;
 const MAX_FAST_DELTA = 2 ** 30;
@@ -74,138 +104,17 @@ function zigzag(v: number): number {
   return v >= 0 ? 2 * v : -2 * v - 1;
 }
 
+/** Byte length of a key or value the fast path covers (string, Buffer, null/undefined = -1); NaN for others. */
 function fieldBytes(v: unknown): number {
-  if (v === null || v === undefined) return -1;
   if (typeof v === 'string') return Buffer.byteLength(v, 'utf8');
-  return (v as Buffer).length;
+  if (v === null || v === undefined) return -1;
+  return Buffer.isBuffer(v) ? v.length : NaN;
 }
 
-function fastField(v: unknown): boolean {
-  return v === null || v === undefined || typeof v === 'string' || Buffer.isBuffer(v);
-}
-
-/** Headers the fast path leaves to kafkajs: any but none (undefined, as kafkajs defaults it to `{}`, or `{}`). */
+/** Headers the fast path leaves to kafkajs: any but none (undefined, which kafkajs defaults to `{}`, or `{}`). */
 function hasHeaders(h: unknown): boolean {
   if (h === undefined) return false;
   return h === null || typeof h !== 'object' || Object.keys(h).length > 0;
-}
-
-/**
- * Returns kafkajs-compatible Record and RecordBatch functions: Record defers, RecordBatch writes the whole batch at
- * once. Compressed batches go to kafkajs's own functions unchanged.
- */
-export function createFastRecordBatch(
-  Encoder: EncoderClass,
-  originalRecord: RecordFn,
-  originalRecordBatch: RecordBatchFn,
-): { Record: (args: RecordArgs) => PendingRecord; RecordBatch: RecordBatchFn } {
-  const materialise = (records: unknown[]): unknown[] =>
-    records.map((r) => (r instanceof PendingRecord ? originalRecord(r.args) : r));
-
-  const RecordBatch: RecordBatchFn = async (opts) => {
-    const records = (opts.records ?? []) as unknown[];
-    const compression = (opts.compression ?? NONE) as number;
-    if (compression !== NONE || records.length === 0 || !records.every((r) => r instanceof PendingRecord))
-      return originalRecordBatch({ ...opts, records: materialise(records) });
-
-    // Defaults as in kafkajs's RecordBatch.
-    const now = Date.now();
-    const lastOffsetDelta = (opts.lastOffsetDelta ?? 0) as number;
-    const transactional = (opts.transactional ?? false) as boolean;
-    const attributes = (compression & 0x7) | (transactional ? TRANSACTIONAL_MASK : 0);
-    const head = new Encoder()
-      .writeInt16(attributes)
-      .writeInt32(lastOffsetDelta)
-      .writeInt64(opts.firstTimestamp ?? now)
-      .writeInt64(opts.maxTimestamp ?? now)
-      .writeInt64(opts.producerId ?? -1)
-      .writeInt16((opts.producerEpoch ?? 0) as number)
-      .writeInt32((opts.firstSequence ?? 0) as number)
-      .writeInt32(records.length).buffer;
-
-    // Pass 1: sizes (and kafkajs's own bytes for the records the fast path does not cover).
-    const n = records.length;
-    const bodySizes = new Int32Array(n);
-    const keyBytes = new Int32Array(n);
-    const valueBytes = new Int32Array(n);
-    const fallback: (Buffer | undefined)[] = [];
-    let total = head.length;
-    for (let i = 0; i < n; i++) {
-      const a = (records[i] as PendingRecord).args;
-      const od = a.offsetDelta ?? 0;
-      const td = a.timestampDelta ?? 0;
-      if (
-        !fastField(a.key) ||
-        !fastField(a.value) ||
-        hasHeaders(a.headers) ||
-        !Number.isInteger(td) ||
-        Math.abs(td) > MAX_FAST_DELTA ||
-        !Number.isInteger(od) ||
-        Math.abs(od) > MAX_FAST_DELTA
-      ) {
-        const b = (originalRecord(a) as KafkajsEncoder).buffer;
-        fallback[i] = b;
-        bodySizes[i] = -1;
-        total += b.length;
-        continue;
-      }
-      const kb = fieldBytes(a.key);
-      const vb = fieldBytes(a.value);
-      keyBytes[i] = kb;
-      valueBytes[i] = vb;
-      const size =
-        1 + // attributes
-        uvarintSize(zigzag(td)) +
-        uvarintSize(zigzag(od)) +
-        uvarintSize(zigzag(kb)) +
-        Math.max(kb, 0) +
-        uvarintSize(zigzag(vb)) +
-        Math.max(vb, 0) +
-        1; // header count 0
-      bodySizes[i] = size;
-      total += uvarintSize(zigzag(size)) + size;
-    }
-
-    // Pass 2: write.
-    const body = Buffer.allocUnsafe(total);
-    head.copy(body, 0);
-    let off = head.length;
-    for (let i = 0; i < n; i++) {
-      const size = bodySizes[i]!;
-      if (size < 0) {
-        off += fallback[i]!.copy(body, off);
-        continue;
-      }
-      const a = (records[i] as PendingRecord).args;
-      off = writeUvarint(body, off, zigzag(size));
-      body[off++] = 0; // attributes
-      off = writeUvarint(body, off, zigzag(a.timestampDelta ?? 0));
-      off = writeUvarint(body, off, zigzag(a.offsetDelta ?? 0));
-      off = writeField(body, off, a.key, keyBytes[i]!);
-      off = writeField(body, off, a.value, valueBytes[i]!);
-      body[off++] = 0; // header count 0
-    }
-    if (off !== total) throw new Error(`record batch size mismatch: wrote ${off} of ${total} bytes`);
-
-    // FirstOffset, then the batch as length-prefixed bytes: PartitionLeaderEpoch, Magic, CRC-32C of the rest, the rest.
-    const out = new Encoder(0);
-    out.writeInt64(opts.firstOffset ?? 0);
-    const prefix = out.buffer;
-    const batchLen = 4 + 1 + 4 + body.length;
-    const buf = Buffer.allocUnsafe(prefix.length + 4 + batchLen);
-    prefix.copy(buf, 0);
-    let o = prefix.length;
-    o = buf.writeInt32BE(batchLen, o);
-    o = buf.writeInt32BE((opts.partitionLeaderEpoch ?? 0) as number, o);
-    o = buf.writeInt8(MAGIC_BYTE, o);
-    o = buf.writeUInt32BE(crc32c(body), o);
-    body.copy(buf, o);
-    out.buf = buf;
-    out.offset = buf.length;
-    return out;
-  };
-
-  return { Record: (args) => new PendingRecord(args), RecordBatch };
 }
 
 function writeField(buf: Buffer, off: number, v: unknown, bytes: number): number {
@@ -216,4 +125,169 @@ function writeField(buf: Buffer, off: number, v: unknown, bytes: number): number
   off = writeUvarint(buf, off, 2 * bytes);
   if (typeof v === 'string') return off + buf.write(v, off, bytes, 'utf8');
   return off + (v as Buffer).copy(buf, off);
+}
+
+/** Batch-level fields of a RecordBatch, as kafkajs's partition encoder passes them. */
+interface BatchFields {
+  firstTimestamp: unknown;
+  maxTimestamp: unknown;
+  producerId: unknown;
+  producerEpoch: number;
+  firstSequence: number;
+  transactional: boolean;
+}
+
+/**
+ * The RecordBatch v2 of one partition's messages, byte for byte what kafkajs writes (recordBatch/v0 with
+ * record/v0), as a kafkajs Encoder: FirstOffset 0, Length, PartitionLeaderEpoch 0, Magic 2, CRC-32C, then the body.
+ */
+function encodeRecordBatch(
+  parts: KafkajsParts,
+  messages: KafkajsMessage[],
+  fields: BatchFields,
+  dateNow: number,
+  firstTimestampNumber: number,
+): KafkajsEncoder {
+  const { Encoder, Record } = parts;
+  const n = messages.length;
+  const head = new Encoder(64)
+    .writeInt16(fields.transactional ? TRANSACTIONAL_MASK : 0) // attributes: no compression, create time
+    .writeInt32(n - 1) // lastOffsetDelta
+    .writeInt64(fields.firstTimestamp)
+    .writeInt64(fields.maxTimestamp)
+    .writeInt64(fields.producerId)
+    .writeInt16(fields.producerEpoch)
+    .writeInt32(fields.firstSequence)
+    .writeInt32(n).buffer;
+
+  // Pass 1: sizes (and kafkajs's own bytes for a record the fast path does not cover).
+  const bodySizes = new Int32Array(n);
+  const keyBytes = new Int32Array(n);
+  const valueBytes = new Int32Array(n);
+  const deltas = new Float64Array(n);
+  let fallback: Map<number, Buffer> | undefined;
+  let total = head.length;
+  for (let i = 0; i < n; i++) {
+    const m = messages[i]!;
+    const td = ((m.timestamp || dateNow) as number) - firstTimestampNumber;
+    const kb = fieldBytes(m.key);
+    const vb = fieldBytes(m.value);
+    if (kb !== kb || vb !== vb || hasHeaders(m.headers) || !Number.isInteger(td) || Math.abs(td) > MAX_FAST_DELTA) {
+      // kafkajs's own arguments, so its own bytes (or its own error).
+      const b = Record({ ...m, offsetDelta: i, timestampDelta: td }).buffer;
+      (fallback ??= new Map()).set(i, b);
+      bodySizes[i] = -1;
+      total += b.length;
+      continue;
+    }
+    keyBytes[i] = kb;
+    valueBytes[i] = vb;
+    deltas[i] = td;
+    const size =
+      1 + // attributes
+      uvarintSize(zigzag(td)) +
+      uvarintSize(2 * i) +
+      uvarintSize(zigzag(kb)) +
+      Math.max(kb, 0) +
+      uvarintSize(zigzag(vb)) +
+      Math.max(vb, 0) +
+      1; // header count 0
+    bodySizes[i] = size;
+    total += uvarintSize(2 * size) + size;
+  }
+
+  // Pass 2: write; the batch framing goes in front of the body in the same buffer.
+  const prefix = new Encoder(16).writeInt64(0).buffer; // FirstOffset
+  const frame = prefix.length + 4 + 4 + 1 + 4; // + Length, PartitionLeaderEpoch, Magic, CRC
+  const buf = Buffer.allocUnsafe(frame + total);
+  const bodyStart = frame;
+  head.copy(buf, bodyStart);
+  let off = bodyStart + head.length;
+  for (let i = 0; i < n; i++) {
+    const size = bodySizes[i]!;
+    if (size < 0) {
+      off += fallback!.get(i)!.copy(buf, off);
+      continue;
+    }
+    const m = messages[i]!;
+    off = writeUvarint(buf, off, 2 * size);
+    buf[off++] = 0; // attributes
+    off = writeUvarint(buf, off, zigzag(deltas[i]!));
+    off = writeUvarint(buf, off, 2 * i); // offsetDelta
+    off = writeField(buf, off, m.key, keyBytes[i]!);
+    off = writeField(buf, off, m.value, valueBytes[i]!);
+    buf[off++] = 0; // header count 0
+  }
+  if (off !== frame + total) throw new Error(`record batch size mismatch: wrote ${off - frame} of ${total} bytes`);
+  let o = prefix.copy(buf, 0);
+  o = buf.writeInt32BE(4 + 1 + 4 + total, o);
+  o = buf.writeInt32BE(0, o); // PartitionLeaderEpoch
+  o = buf.writeInt8(MAGIC_BYTE, o);
+  buf.writeUInt32BE(crc32c(buf.subarray(bodyStart)), o);
+
+  const out = new Encoder(0);
+  out.buf = buf;
+  out.offset = buf.length;
+  return out;
+}
+
+/** kafkajs's timestamps of a partition's batch: first and max of the given ones in its (string) sort order, else now. */
+function batchTimestamps(messages: KafkajsMessage[], dateNow: number): [unknown, unknown] {
+  let any = false;
+  for (const m of messages) {
+    if (m.timestamp != null) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return [dateNow, dateNow];
+  // As kafkajs does it, sort() without a comparator included.
+  const sorted = messages
+    .map((m) => m.timestamp)
+    .filter((t) => t != null)
+    .sort();
+  return [sorted[0], sorted[sorted.length - 1]];
+}
+
+/**
+ * kafkajs's Produce request v3 with the uncompressed record batches written by encodeRecordBatch; compressed
+ * requests are kafkajs's own.
+ */
+export function createFastProduceRequest(parts: KafkajsParts): ProduceRequestFn {
+  const { Encoder } = parts;
+  return (args) => {
+    if ((args.compression ?? 0) !== 0) return parts.request(args);
+    const { acks, timeout, topicData } = args;
+    const transactionalId = args.transactionalId ?? null;
+    const producerId = args.producerId ?? parts.longFromInt(-1);
+    const producerEpoch = args.producerEpoch ?? 0;
+    return {
+      apiKey: parts.apiKey,
+      apiVersion: 3,
+      apiName: 'Produce',
+      expectResponse: () => acks !== 0,
+      encode: async () => {
+        const topics: KafkajsEncoder[] = [];
+        for (const { topic, partitions } of topicData) {
+          const encodedPartitions: KafkajsEncoder[] = [];
+          for (const { partition, messages, firstSequence } of partitions) {
+            const dateNow = Date.now();
+            const [firstTimestamp, maxTimestamp] = batchTimestamps(messages, dateNow);
+            const batch = encodeRecordBatch(
+              parts,
+              messages,
+              { firstTimestamp, maxTimestamp, producerId, producerEpoch, firstSequence: firstSequence ?? 0, transactional: !!transactionalId },
+              dateNow,
+              firstTimestamp as number,
+            );
+            encodedPartitions.push(new Encoder(batch.size() + 8).writeInt32(partition).writeInt32(batch.size()).writeEncoder(batch));
+          }
+          let size = 4 + 2 + Buffer.byteLength(topic);
+          for (const p of encodedPartitions) size += p.size();
+          topics.push(new Encoder(size).writeString(topic).writeArray(encodedPartitions));
+        }
+        return new Encoder().writeString(transactionalId).writeInt16(acks).writeInt32(timeout).writeArray(topics);
+      },
+    };
+  };
 }

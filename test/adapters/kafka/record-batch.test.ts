@@ -1,19 +1,16 @@
 import fc from 'fast-check';
 import { createRequire } from 'node:module';
-import { describe, expect, it } from 'vitest';
-import {
-  fastRecordBatch,
-  kafkajsRecordBatchModuleOriginal,
-  kafkajsRecordBatchPatched,
-  kafkajsRecordOriginal,
-} from '../../../src/adapters/kafka/kafkajs-patch.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fastProduceRequest, kafkajsProduceRequestOriginal, kafkajsProduceRequestPatched } from '../../../src/adapters/kafka/kafkajs-patch.js';
 import { crc32c } from '../../../src/adapters/kafka/crc32c.js';
 import { murmur2, partitionOfKey } from '../../../src/adapters/kafka/partition.js';
-import { PendingRecord, type KafkajsEncoder, type RecordArgs } from '../../../src/adapters/kafka/record-batch.js';
+import type { KafkajsMessage, ProduceRequestArgs } from '../../../src/adapters/kafka/record-batch.js';
 
 const require = createRequire(import.meta.url);
 const kafkajsCrc32C = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number;
 const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2.js') as (k: unknown) => number;
+
+const NOW_MS = 1471219200123;
 
 const field = fc.oneof(
   fc.string(),
@@ -24,74 +21,83 @@ const field = fc.oneof(
   fc.constant(undefined),
   fc.string({ minLength: 100, maxLength: 400 }), // varint lengths of two bytes
 );
-const message = fc.record(
+const message: fc.Arbitrary<KafkajsMessage> = fc.record(
   {
     key: field,
     value: field,
     headers: fc.oneof(fc.constant(undefined), fc.constant({}), fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { minKeys: 1, maxKeys: 2 })),
-    timestampDelta: fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.constant(2 ** 30), fc.constant(-(2 ** 30) - 1)),
+    // Numbers and strings as kafkajs accepts them; near now, far from it (deltas past 2^30), and 0.
+    timestamp: fc.oneof(
+      fc.integer({ min: NOW_MS - 5000, max: NOW_MS + 5000 }),
+      fc.integer({ min: 0, max: 2 ** 45 }),
+      fc.integer({ min: NOW_MS - 5000, max: NOW_MS + 5000 }).map(String),
+      fc.constant(0),
+    ),
   },
-  { requiredKeys: ['key', 'value', 'timestampDelta'] },
+  { requiredKeys: ['key', 'value'] },
+);
+const partitions = fc.uniqueArray(
+  fc.record({ partition: fc.nat(5), messages: fc.array(message, { maxLength: 12 }), firstSequence: fc.option(fc.nat(1000), { nil: undefined }) }),
+  { selector: (p) => p.partition, maxLength: 3 },
+);
+const requestArgs: fc.Arbitrary<ProduceRequestArgs> = fc.record(
+  {
+    acks: fc.constantFrom(-1, 0, 1),
+    timeout: fc.nat(60_000),
+    transactionalId: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }),
+    producerEpoch: fc.nat(100),
+    topicData: fc.array(fc.record({ topic: fc.string({ minLength: 1, maxLength: 12 }), partitions }), { maxLength: 3 }),
+  },
+  { requiredKeys: ['acks', 'timeout', 'topicData'] },
 );
 
-async function original(args: RecordArgs[], opts: Record<string, unknown>): Promise<Buffer> {
-  const records = args.map((a) => kafkajsRecordOriginal(a));
-  return (await kafkajsRecordBatchModuleOriginal.RecordBatch({ ...opts, records })).buffer;
+async function bytes(request: (a: ProduceRequestArgs) => { encode(): Promise<{ buffer: Buffer }> }, args: ProduceRequestArgs): Promise<Buffer> {
+  return (await request(args).encode()).buffer;
 }
 
-async function fast(args: RecordArgs[], opts: Record<string, unknown>): Promise<Buffer> {
-  const records = args.map((a) => fastRecordBatch.Record(a));
-  return ((await fastRecordBatch.RecordBatch({ ...opts, records })) as KafkajsEncoder).buffer;
-}
-
-describe('kafkajs record-batch patch', () => {
-  it('is in force for the pinned kafkajs 2.2.4: Record defers to the batch', () => {
-    expect(kafkajsRecordBatchPatched).toBe(true);
-    expect(require('kafkajs/src/protocol/recordBatch/record/v0/index.js')).toBe(fastRecordBatch.Record);
-    expect((require('kafkajs/src/protocol/recordBatch/v0/index.js') as { RecordBatch: unknown }).RecordBatch).toBe(fastRecordBatch.RecordBatch);
-    expect(fastRecordBatch.Record({ key: 'k', value: 'v' })).toBeInstanceOf(PendingRecord);
+describe('kafkajs Produce request patch', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
   });
 
-  it('encodes a known batch byte for byte as kafkajs does', async () => {
-    const args: RecordArgs[] = [
-      { key: '7', value: '{"user_id":7}', offsetDelta: 0, timestampDelta: 0 },
-      { key: null, value: Buffer.from([1, 2, 3]), offsetDelta: 1, timestampDelta: -5 },
-    ];
-    const opts = { firstTimestamp: 1471219200000, maxTimestamp: 1471219200000, lastOffsetDelta: 1, producerEpoch: 0, firstSequence: 0 };
-    const got = await fast(args, opts);
-    expect(got.equals(await original(args, opts))).toBe(true);
-    // FirstOffset 0, then the batch length, epoch 0, magic 2.
-    expect(got.readBigInt64BE(0)).toBe(0n);
-    expect(got.readInt32BE(8)).toBe(got.length - 12);
-    expect(got[16]).toBe(2);
+  it('is in force for the pinned kafkajs 2.2.4', () => {
+    expect(kafkajsProduceRequestPatched).toBe(true);
+    expect(require('kafkajs/src/protocol/requests/produce/v3/request.js')).toBe(fastProduceRequest);
   });
 
-  it('encodes every batch byte for byte as kafkajs does (strings, Buffers, nulls, headers, wide deltas)', async () => {
+  it('encodes a known request byte for byte as kafkajs does', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(NOW_MS);
+    const args: ProduceRequestArgs = {
+      acks: -1,
+      timeout: 30000,
+      topicData: [{ topic: 'dyadflow.interactions', partitions: [{ partition: 2, messages: [{ key: '7', value: '{"user_id":7}' }, { key: null, value: Buffer.from([1, 2, 3]) }] }] }],
+    };
+    const got = await bytes(fastProduceRequest, args);
+    expect(got.equals(await bytes(kafkajsProduceRequestOriginal, args))).toBe(true);
+    // transactional id null (-1), acks -1, timeout, one topic.
+    expect(got.readInt16BE(0)).toBe(-1);
+    expect(got.readInt16BE(2)).toBe(-1);
+    expect(got.readInt32BE(4)).toBe(30000);
+    expect(got.readInt32BE(8)).toBe(1);
+  });
+
+  it('encodes every request byte for byte as kafkajs does (strings, Buffers, nulls, headers, timestamps, wide deltas)', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(NOW_MS);
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(message, { minLength: 0, maxLength: 30 }),
-        fc.record({ transactional: fc.boolean(), firstSequence: fc.nat(1000), producerEpoch: fc.nat(100), partitionLeaderEpoch: fc.nat(10) }),
-        async (messages, extra) => {
-          const args = messages.map((m, i) => ({ ...m, offsetDelta: i }));
-          const opts = { ...extra, firstTimestamp: 1471219200000, maxTimestamp: 1471219201000, lastOffsetDelta: args.length - 1 };
-          expect((await fast(args, opts)).equals(await original(args, opts))).toBe(true);
-        },
-      ),
+      fc.asyncProperty(requestArgs, async (args) => {
+        expect((await bytes(fastProduceRequest, args)).equals(await bytes(kafkajsProduceRequestOriginal, args))).toBe(true);
+      }),
       { numRuns: 300 },
     );
   });
 
-  it('gives compressed batches to kafkajs unchanged', async () => {
-    const args: RecordArgs[] = [{ key: 'a', value: 'x'.repeat(50), offsetDelta: 0, timestampDelta: 0 }];
-    const opts = { compression: 1, firstTimestamp: 1, maxTimestamp: 1, lastOffsetDelta: 0 };
-    expect((await fast(args, opts)).equals(await original(args, opts))).toBe(true);
-  });
-
-  it('rejects what kafkajs rejects (a number value)', async () => {
-    const args: RecordArgs[] = [{ key: 'a', value: 5, offsetDelta: 0, timestampDelta: 0 }];
-    const opts = { firstTimestamp: 1, maxTimestamp: 1, lastOffsetDelta: 0 };
-    await expect(original(args, opts)).rejects.toThrow();
-    await expect(fast(args, opts)).rejects.toThrow();
+  it('leaves compressed requests to kafkajs, and rejects what kafkajs rejects (a number value)', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(NOW_MS);
+    const gzip: ProduceRequestArgs = { acks: 1, timeout: 1, compression: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ key: 'a', value: 'x'.repeat(50) }] }] }] };
+    expect((await bytes(fastProduceRequest, gzip)).equals(await bytes(kafkajsProduceRequestOriginal, gzip))).toBe(true);
+    const bad: ProduceRequestArgs = { acks: 1, timeout: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ key: 'a', value: 5 }] }] }] };
+    await expect(bytes(kafkajsProduceRequestOriginal, bad)).rejects.toThrow();
+    await expect(bytes(fastProduceRequest, bad)).rejects.toThrow();
   });
 });
 
