@@ -1,8 +1,11 @@
 // `npm run bench -- kafka [--messages N] [--brokers LIST]`: Kafka throughput with interaction messages on the
 // broker at DYADFLOW_TEST_BROKERS / --brokers (default localhost:9092; `npm run kafka:start`).
-//   kafka.produce.messagesPerS          the adapter's producer: pre-serialised batches of 10k, acks -1, no compression,
-//                                       2 requests in flight (--in-flight N)
-//   kafka.produceCommand.messagesPerS   `dyadflow produce`'s pipeline from interactions.csv (read, validate, encode, send)
+//   kafka.produce.messagesPerS          the adapter's producer: pre-serialised batches of 10k (--batch N), acks -1, no
+//                                       compression, 2 sends in flight (--in-flight N)
+//   kafka.produceCommand.messagesPerS   `dyadflow produce`'s pipeline from interactions.csv (read, validate, encode, send;
+//                                       --command-batch N messages per send)
+// Each figure also gives this process's CPU seconds (the broker's are not counted): on a shared machine they move
+// less than wall time.
 //   kafka.consume.messagesPerS          a bare kafkajs consumer (eachBatch) draining the same topic: the ceiling the
 //                                       stream's Kafka source will be measured against
 import { randomBytes } from 'node:crypto';
@@ -10,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The adapter before kafkajs: it patches kafkajs's producer on load (src/adapters/kafka/kafkajs-patch.ts).
-import { connectProducer, encodeInteraction, ensureTopics, kafkajsGroupingPatched, parseBrokers, type OutgoingMessage } from '../src/adapters/kafka/index.js';
+import { connectProducer, encodeInteraction, ensureTopics, kafkajsGroupingPatched, kafkajsProduceRequestPatched, parseBrokers, type OutgoingMessage } from '../src/adapters/kafka/index.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { produceDataset } from '../pipelines/produce.js';
 import { report } from './util.js';
@@ -37,6 +40,11 @@ function interactionMessages(n: number, users: number): OutgoingMessage[] {
   return out;
 }
 
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+}
+
 async function drain(brokers: string[], topic: string, expected: number): Promise<number> {
   const kafka = new Kafka({ clientId: 'dyadflow-bench', brokers, logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `${topic}-bench`, maxWaitTimeInMs: 100 });
@@ -44,6 +52,7 @@ async function drain(brokers: string[], topic: string, expected: number): Promis
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
   let bytes = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
     consumer
@@ -58,8 +67,9 @@ async function drain(brokers: string[], topic: string, expected: number): Promis
       .catch(reject);
   });
   const ms = performance.now() - t0;
+  const cpuS = cpuSeconds(cpu0);
   await consumer.disconnect();
-  report('kafka', 'kafka.consume.messagesPerS', Math.round((seen * 1000) / ms), 'messages/s', { messages: seen, valueBytes: bytes, seconds: ms / 1000, consumer: 'kafkajs eachBatch, default fetch sizes' });
+  report('kafka', 'kafka.consume.messagesPerS', Math.round((seen * 1000) / ms), 'messages/s', { messages: seen, valueBytes: bytes, seconds: ms / 1000, cpuSeconds: cpuS, consumer: 'kafkajs eachBatch, default fetch sizes' });
   return seen;
 }
 
@@ -67,7 +77,8 @@ async function drain(brokers: string[], topic: string, expected: number): Promis
 export default async function kafkaBench(args: string[]): Promise<void> {
   const brokers = parseBrokers(arg(args, '--brokers') ?? process.env.DYADFLOW_TEST_BROKERS ?? 'localhost:9092');
   const n = Number(arg(args, '--messages') ?? 500_000);
-  const batch = 10_000;
+  const batch = Number(arg(args, '--batch') ?? 10_000);
+  const commandBatch = arg(args, '--command-batch');
   const topic = `bench-kafka-${randomBytes(4).toString('hex')}`;
   await ensureTopics(brokers, [topic], { partitions: 3 });
 
@@ -76,19 +87,23 @@ export default async function kafkaBench(args: string[]): Promise<void> {
   const inFlight = Number(arg(args, '--in-flight') ?? 2);
   const producer = await connectProducer(brokers, { maxInFlight: inFlight });
   await producer.send([{ topic, messages: messages.slice(0, 1000) }]); // warm-up: connections, metadata
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i += batch) await producer.send([{ topic, messages: messages.slice(i, i + batch) }]);
   await producer.flush();
   const produceMs = performance.now() - t0;
+  const produceCpuS = cpuSeconds(cpu0);
   await producer.close();
   report('kafka', 'kafka.produce.messagesPerS', Math.round((n * 1000) / produceMs), 'messages/s', {
     messages: n,
     batchMessages: batch,
     inFlight,
     seconds: produceMs / 1000,
+    cpuSeconds: produceCpuS,
     acks: -1,
     compression: 'none',
     kafkajsGroupingPatched,
+    kafkajsProduceRequestPatched,
     partitions: 3,
   });
 
@@ -105,11 +120,20 @@ export default async function kafkaBench(args: string[]): Promise<void> {
     writeFileSync(join(dir, 'interactions.csv'), 'user_id\titem_id\tinteraction_type\tcreated_at\n' + rows.join('\n') + '\n');
     writeFileSync(join(dir, 'impressions.csv'), 'user_id\tyear\tweek\titems\n');
     const prefix = `${topic}-cmd`;
-    const s = await produceDataset({ dataDir: dir, brokers, topicPrefix: prefix, partitions: 3 });
+    const cpu1 = process.cpuUsage();
+    const s = await produceDataset({
+      dataDir: dir,
+      brokers,
+      topicPrefix: prefix,
+      partitions: 3,
+      ...(commandBatch ? { maxBatchMessages: Number(commandBatch), maxBatchBytes: Number(commandBatch) * 100 } : {}),
+    });
+    const commandCpuS = cpuSeconds(cpu1);
     report('kafka', 'kafka.produceCommand.messagesPerS', Math.round(s.messagesPerS), 'messages/s', {
       messages: s.messages.total,
       sends: s.sends,
       seconds: s.elapsedMs / 1000,
+      cpuSeconds: commandCpuS,
       includes: 'read + validate + encode + send, topic creation',
     });
     await deleteTopics(brokers, [topic, `${prefix}.interactions`, `${prefix}.impressions`]);

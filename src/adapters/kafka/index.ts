@@ -1,5 +1,5 @@
 // The Kafka adapter (kafkajs behind dyadflow's own interfaces): clients, topics, messages, the producer.
-export { kafkajsGroupingPatched } from './kafkajs-patch.js';
+export { kafkajsGroupingPatched, kafkajsProduceRequestPatched } from './kafkajs-patch.js';
 // createKafka/withAdmin stay inside the adapter: no kafkajs type crosses this index.
 export { parseBrokers, type KafkaClientOptions, type KafkaLogLevel } from './client.js';
 export { KAFKA_ERROR, wrapKafkaError } from './errors.js';
