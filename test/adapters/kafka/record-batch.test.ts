@@ -9,6 +9,7 @@ import type { KafkajsMessage, ProduceRequestArgs } from '../../../src/adapters/k
 const require = createRequire(import.meta.url);
 const kafkajsCrc32C = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number;
 const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2.js') as (k: unknown) => number;
+const Long = require('kafkajs/src/utils/long.js') as { fromNumber(v: number): unknown };
 
 const NOW_MS = 1471219200123;
 
@@ -30,6 +31,7 @@ const message: fc.Arbitrary<KafkajsMessage> = fc.record(
     timestamp: fc.oneof(
       fc.integer({ min: NOW_MS - 5000, max: NOW_MS + 5000 }),
       fc.integer({ min: 0, max: 2 ** 45 }),
+      fc.integer({ min: -5000, max: 5000 }),
       fc.integer({ min: NOW_MS - 5000, max: NOW_MS + 5000 }).map(String),
       fc.constant(0),
     ),
@@ -46,6 +48,7 @@ const requestArgs: fc.Arbitrary<ProduceRequestArgs> = fc.record(
     timeout: fc.nat(60_000),
     transactionalId: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }),
     producerEpoch: fc.nat(100),
+    producerId: fc.integer({ min: -1, max: 2 ** 40 }).map((v) => Long.fromNumber(v)),
     topicData: fc.array(fc.record({ topic: fc.string({ minLength: 1, maxLength: 12 }), partitions }), { maxLength: 3 }),
   },
   { requiredKeys: ['acks', 'timeout', 'topicData'] },
