@@ -3,6 +3,10 @@
 // 25,184 items, ~819k dyads) and, to separate compute from memory latency, on a small cache-resident one. Each configuration runs in its own child process so V8 compiles the kernel
 // for one array type only (as in a real run, which uses one precision). Figures exclude the one-off
 // preparation (triplet index, growth): the time between the first and the last epoch callback.
+// The MTL configurations on the DAEMON-sized table run a second time with glibc asked to back large
+// allocations with transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, needs THP "madvise" or
+// "always"): a step reads two random packed rows of a ~100 MB array, and on this machine the TLB misses of
+// those reads cost more than their cache misses (measured ~1,170 → ~1,000 ns per update, Float64).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createModel, fitScaler, syntheticFeatureTable, trainModel, type ModelKind, type Precision } from '../src/core/model/index.js';
@@ -41,6 +45,17 @@ const SHAPES = {
 } as const;
 type Shape = keyof typeof SHAPES;
 
+/** Anonymous memory of this process backed by transparent huge pages, in MiB (Linux; 0 elsewhere). */
+async function anonHugePagesMiB(): Promise<number> {
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const m = /AnonHugePages:\s+(\d+)\s+kB/.exec(await readFile('/proc/self/smaps_rollup', 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 async function child(kind: ModelKind, precision: Precision, shape: Shape, epochs: number): Promise<void> {
   const t0 = performance.now();
   const table = syntheticFeatureTable(SHAPES[shape], Rng.fromSeed(1));
@@ -67,10 +82,13 @@ async function child(kind: ModelKind, precision: Precision, shape: Shape, epochs
   // The machine is shared: user CPU time of this process is the steadier denominator.
   const perCpuSecond = updates / ((cpuStamps[cpuStamps.length - 1]! - cpuStamps[0]!) / 1000);
   const flops = flopsPerUpdate(kind, model.options.dim);
-  report('sgd', `${kind} triplet updates/s (${precision}, ${shape})`, Math.round(perSecond), 'updates/s', {
+  const hugePages = (process.env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb=1');
+  report('sgd', `${kind} triplet updates/s (${precision}, ${shape}${hugePages ? ', huge pages' : ''})`, Math.round(perSecond), 'updates/s', {
     kind,
     precision,
     table: shape,
+    hugePages,
+    anonHugePagesMiB: await anonHugePagesMiB(),
     epochSeconds: +(seconds / (stamps.length - 1)).toFixed(3),
     perCpuSecond: Math.round(perCpuSecond),
     rows: table.length,
@@ -96,19 +114,25 @@ export default async function sgd(args: string[]): Promise<void> {
     return;
   }
   const runJs = fileURLToPath(new URL('./run.js', import.meta.url));
-  const configs: [ModelKind, Precision, Shape][] = [
-    ['mtl', 'float64', 'daemon'],
-    ['mtl', 'float32', 'daemon'],
-    ['mtl', 'float64', 'small'],
-    ['mtl', 'float32', 'small'],
-    ['stl-click', 'float64', 'daemon'],
-    ['stl-bookmark', 'float64', 'daemon'],
-    ['stl-reply', 'float64', 'daemon'],
-    ['stl-embedding', 'float64', 'daemon'],
-    ['stl-embedding', 'float32', 'daemon'],
+  const configs: [ModelKind, Precision, Shape, boolean][] = [
+    ['mtl', 'float64', 'daemon', false],
+    ['mtl', 'float32', 'daemon', false],
+    ['mtl', 'float64', 'daemon', true],
+    ['mtl', 'float32', 'daemon', true],
+    ['mtl', 'float64', 'small', false],
+    ['mtl', 'float32', 'small', false],
+    ['stl-click', 'float64', 'daemon', false],
+    ['stl-bookmark', 'float64', 'daemon', false],
+    ['stl-reply', 'float64', 'daemon', false],
+    ['stl-embedding', 'float64', 'daemon', false],
+    ['stl-embedding', 'float32', 'daemon', false],
   ];
-  for (const [kind, precision, shape] of configs) {
+  for (const [kind, precision, shape, hugePages] of configs) {
     const argv = [runJs, 'sgd', ...args.filter((a) => a === '--quick'), '--child', kind, precision, shape];
-    execFileSync(process.execPath, argv, { stdio: ['ignore', 'inherit', 'ignore'] });
+    const env = { ...process.env };
+    // Read by glibc at process start only, hence per child; without it the child runs with 4 KiB pages.
+    if (hugePages) env.GLIBC_TUNABLES = [env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':');
+    else if (env.GLIBC_TUNABLES) env.GLIBC_TUNABLES = env.GLIBC_TUNABLES.replace(/(^|:)glibc\.malloc\.hugetlb=\d/g, '');
+    execFileSync(process.execPath, argv, { stdio: ['ignore', 'inherit', 'ignore'], env });
   }
 }
