@@ -266,7 +266,7 @@ export function createFastProduceRequest(parts: KafkajsParts): ProduceRequestFn 
       apiVersion: 3,
       apiName: 'Produce',
       expectResponse: () => acks !== 0,
-      encode: async () => {
+      encode: async function encodeOneBufferPerBatch() {
         const topics: KafkajsEncoder[] = [];
         for (const { topic, partitions } of topicData) {
           const encodedPartitions: KafkajsEncoder[] = [];

@@ -63,9 +63,17 @@ describe('kafkajs Produce request patch', () => {
     vi.restoreAllMocks();
   });
 
-  it('is in force for the pinned kafkajs 2.2.4', () => {
+  it('is in force for the pinned kafkajs 2.2.4, in every Produce version built on v3', () => {
     expect(kafkajsProduceRequestPatched).toBe(true);
     expect(require('kafkajs/src/protocol/requests/produce/v3/request.js')).toBe(fastProduceRequest);
+    const produce = require('kafkajs/src/protocol/requests/produce/index.js') as {
+      protocol(v: { version: number }): (a: unknown) => { request: { apiVersion: number; encode: { name: string } } };
+    };
+    for (const version of [3, 4, 5, 6, 7]) {
+      const { request } = produce.protocol({ version })({ acks: -1, timeout: 1000, topicData: [] });
+      expect(request.apiVersion).toBe(version);
+      expect(request.encode.name).toBe('encodeOneBufferPerBatch');
+    }
   });
 
   it('encodes a known request byte for byte as kafkajs does', async () => {
