@@ -50,14 +50,14 @@ export interface ModelOptions {
 /**
  * Defaults that converge on synthetic data shaped like the paper's (checked by test/core/model and
  * bench/sgd.ts); not the authors' η = 1e-6 with U(0,1) initialisation (authors-code.md §4.7).
- * Precision by measurement (bench/sgd.ts): on a DAEMON-sized table Float32 parameters ran 3–15% faster
- * than Float64 (the step waits on memory; half the bytes per embedding row), with the same epoch losses to
- * 1e-9; on a cache-resident table Float64 was ~6% faster. Float64 remains an option.
+ * Precision by measurement (bench/sgd.ts, quiet machine, after the step was tuned): Float64 parameters ran
+ * 0.85M MTL updates/s against Float32's 0.80M on a DAEMON-sized table (1.04M vs 0.96M with huge pages) and
+ * 1.26M vs 1.17M on a cache-resident one, with the same epoch losses to 1e-9. Float32 remains an option.
  */
 export const DEFAULT_MODEL_OPTIONS: Readonly<Omit<ModelOptions, 'kind'>> = {
   seed: 1,
   dim: 30,
-  precision: 'float32',
+  precision: 'float64',
   learningRate: 0.02,
   l2Click: 1e-5,
   l2Bookmark: 1e-5,
