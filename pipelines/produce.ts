@@ -10,7 +10,6 @@
 //   → summary; bad rows only in the dead-letter file, never on a topic.
 // A pull loop rather than RxJS: the files are pulled and sends wait for a bounded window of acknowledgements,
 // which is the bound RxJS lacks.
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { DyadflowError, InputError } from '../src/core/errors.js';
 import type { ImpressionRecord, InteractionType } from '../src/core/events/records.js';
@@ -28,6 +27,7 @@ import {
   type RecordProducer,
 } from '../src/adapters/kafka/index.js';
 import { createDeadLetterFile, type DeadLetterSink } from '../src/adapters/recsys16/bad-row.js';
+import { countDataLines } from '../src/adapters/recsys16/count-lines.js';
 import {
   readImpressionBatches,
   type ImpressionBatch,
@@ -346,25 +346,8 @@ class ImpressionCursor {
   }
 }
 
-/**
- * About how many messages a replay of DIR will send (data lines of both files, bad rows included): the progress
- * bar's total. A newline count, much faster than parsing; 0 for a missing file (the replay reports that).
- */
+/** About how many messages a replay of DIR will send (data lines of both files): the progress bar's total. */
 export async function estimateMessages(dataDir: string): Promise<number> {
-  let total = 0;
-  for (const name of ['interactions.csv', 'impressions.csv']) {
-    try {
-      let lines = 0;
-      let last = 10;
-      for await (const chunk of createReadStream(join(dataDir, name), { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-        for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
-        if (chunk.length > 0) last = chunk[chunk.length - 1]!;
-      }
-      if (last !== 10) lines++; // a last line without a newline
-      total += Math.max(0, lines - 1); // minus the header
-    } catch {
-      // missing or unreadable: produceDataset says so
-    }
-  }
-  return total;
+  const counts = await Promise.all(['interactions.csv', 'impressions.csv'].map((name) => countDataLines(join(dataDir, name))));
+  return counts[0]! + counts[1]!;
 }
