@@ -80,6 +80,16 @@ describe('dyadflow reproduce', () => {
     expect(rc.equals(ra)).toBe(false);
   }, 180_000);
 
+  it('defines every metric on tiny under the random 30/70 split too', async () => {
+    const r = await runCli(['reproduce', '--data', data, '--json', '--grid-l2', '0.001', '--split', 'random']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { fig2: Record<string, Record<'stl' | 'mtl', Record<string, number | null>>> };
+    const nulls = Object.entries(doc.fig2).flatMap(([task, e]) =>
+      (['stl', 'mtl'] as const).flatMap((side) => Object.entries(e[side]).filter(([, v]) => v === null).map(([m]) => `${task} ${side} ${m}`)),
+    );
+    expect(nulls).toEqual([]);
+  }, 180_000);
+
   it('rejects a bad option and a missing data folder with exit code 2 and one line', async () => {
     const bad = await runCli(['reproduce', '--data', data, '--grid-l2', 'abc']);
     expect(bad.code).toBe(2);
