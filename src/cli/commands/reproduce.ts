@@ -1,6 +1,7 @@
 // `dyadflow reproduce --data DIR [--out DIR] [--json]` (issue 5 item 4): the paper's experiment end to end:
 // Table 1, the Fig. 2 table (STL against MTL), loss curves, results.json (deterministic) and timings.
 import type { Command } from 'commander';
+import { DyadflowError, InputError } from '../../core/errors.js';
 import { DEFAULT_MODEL_OPTIONS, type EmbeddingGradient, type Precision } from '../../core/model/index.js';
 import { DEFAULT_SELECTION_GRID } from '../../core/experiment/experiment.js';
 import { renderFig2Markdown, renderTable1Markdown } from '../../core/report/index.js';
@@ -10,6 +11,7 @@ import { EXIT, type CliIo } from '../io.js';
 import { createProgress, logLine, type Progress } from '../progress.js';
 import {
   addFeatureFlags,
+  badOption,
   choiceOption,
   featureOptionsFrom,
   integerOption,
@@ -34,6 +36,13 @@ interface ReproduceFlags extends FeatureFlags {
   gridBookmarkWeight: string;
   gridReplyWeight: string;
   thresholds: string;
+}
+
+/** Decision thresholds: probabilities strictly between 0 and 1. */
+function thresholdList(text: string): number[] {
+  const ts = numberListOption('--thresholds', text);
+  if (ts.some((t) => !(t > 0 && t < 1))) throw badOption('--thresholds', text, 'probabilities strictly between 0 and 1');
+  return ts;
 }
 
 function list(xs: readonly number[]): string {
@@ -79,29 +88,39 @@ export const reproduceCommand: CommandModule = (program: Command, io: CliIo, set
           bookmarkWeight: numberListOption('--grid-bookmark-weight', flags.gridBookmarkWeight),
           replyWeight: numberListOption('--grid-reply-weight', flags.gridReplyWeight),
         },
-        thresholdGrid: numberListOption('--thresholds', flags.thresholds),
+        thresholdGrid: thresholdList(flags.thresholds),
       };
       const quiet = Boolean(flags.json);
       let bar: Progress | null = null;
-      const outcome = await runReproduce({
-        dataDir: flags.data,
-        outDir: flags.out ?? null,
-        subsample,
-        features,
-        experiment,
-        warn: (message) => io.stderr(`dyadflow: warning: ${message}\n`),
-        onPhase: (phase) => {
-          bar?.stop();
-          bar = null;
-          logLine(io, `reproduce: ${phase}`, quiet);
-        },
-        onTraining: (label, maxEpochs) => {
-          bar?.stop();
-          bar = createProgress(io, label.slice(0, 40), maxEpochs, quiet);
-          if (!io.isTTY) logLine(io, `reproduce: training ${label}`, quiet);
-        },
-        onEpoch: (_label, loss) => bar?.update(loss.epoch),
-      });
+      const outcome = await (async () => {
+        try {
+          return await runReproduce({
+            dataDir: flags.data,
+            outDir: flags.out ?? null,
+            subsample,
+            features,
+            experiment,
+            warn: (message) => io.stderr(`dyadflow: warning: ${message}\n`),
+            onPhase: (phase) => {
+              bar?.stop();
+              bar = null;
+              logLine(io, `reproduce: ${phase}`, quiet);
+            },
+            onTraining: (label, maxEpochs) => {
+              bar?.stop();
+              bar = createProgress(io, label.slice(0, 40), maxEpochs, quiet);
+              if (!io.isTTY) logLine(io, `reproduce: training ${label}`, quiet);
+            },
+            onEpoch: (_label, loss) => bar?.update(loss.epoch),
+          });
+        } catch (err) {
+          // The step size is the user's choice: a diverging run is a bad option (exit 2), not a crash.
+          if (err instanceof DyadflowError && err.code === 'DF_ERR_TRAINING_DIVERGED') {
+            throw new InputError('DF_ERR_INPUT_OPTION', `${err.message.replace(/ \(lower learningRate\)$/, '')}: lower --learning-rate (was ${flags.learningRate})`);
+          }
+          throw err;
+        }
+      })();
       (bar as Progress | null)?.stop();
       const r = outcome.results;
       const t = outcome.timings;

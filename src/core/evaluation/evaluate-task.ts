@@ -78,6 +78,11 @@ export interface EvaluateTaskOptions {
   validation?: { labels: Uint8Array; scores: ScoreArray } | null;
   /** Threshold grid (default the paper's {0.3, 0.35, 0.4, 0.45, 0.5}). */
   thresholdGrid?: readonly number[];
+  /**
+   * A threshold (and, for ranking scores, a calibration) already chosen on validation, e.g. with a model
+   * trained without the validation dyads: used as it is instead of fitting on `validation`.
+   */
+  decision?: { threshold: number; calibration: { a: number; b: number } | null } | null;
 }
 
 /** Everything `evaluateTask` found: the metrics, why any is null, the threshold, and the per-user values. */
@@ -138,31 +143,51 @@ export function evaluateTask(test: TaskDyads, options: EvaluateTaskOptions): Tas
   let calibration: Calibration | null = null;
   let testProbabilities: Float64Array | null = null;
   let validationProbabilities: Float64Array | null = null;
-  if (options.scoreKind === 'logit') {
-    testProbabilities = sigmoidAll(test.scores);
-    if (validation) validationProbabilities = sigmoidAll(validation.scores);
-  } else if (options.scoreKind === 'probability') {
-    testProbabilities = Float64Array.from(test.scores);
-    if (validation) validationProbabilities = Float64Array.from(validation.scores);
-  } else if (validation && validation.labels.length > 0) {
-    calibration = fitLogisticCalibration(validation.labels, validation.scores);
-    testProbabilities = applyCalibration(test.scores, calibration);
-    validationProbabilities = applyCalibration(validation.scores, calibration);
-  } else {
-    nullReasons.f1 = 'ranking scores need a validation set to calibrate them, and there is none';
-  }
-  if (testProbabilities) {
-    if (validationProbabilities && validation && validation.labels.length > 0) {
-      const choice = chooseThreshold(validation.labels, validationProbabilities, grid);
-      threshold = choice.threshold;
-      validationF1 = choice.validationF1;
-      thresholdNote = choice.fallbackReason === null ? null : `threshold 0.5 used: ${choice.fallbackReason}`;
+  const decision = options.decision ?? null;
+  if (decision) {
+    // Chosen beforehand on validation: apply, do not refit.
+    if (options.scoreKind === 'ranking') {
+      if (decision.calibration) {
+        calibration = { a: decision.calibration.a, b: decision.calibration.b, iterations: 0 };
+        testProbabilities = applyCalibration(test.scores, decision.calibration);
+      } else {
+        nullReasons.f1 = 'ranking scores need a calibration fitted on validation, and none could be fitted';
+      }
     } else {
-      threshold = 0.5;
-      thresholdNote = 'threshold 0.5 used: there is no validation set';
+      testProbabilities = options.scoreKind === 'logit' ? sigmoidAll(test.scores) : Float64Array.from(test.scores);
     }
-    f1 = f1Score(test.labels, testProbabilities, threshold);
-    if (f1 === null) nullReasons.f1 = 'no positive test dyad';
+    if (testProbabilities) {
+      threshold = decision.threshold;
+      f1 = f1Score(test.labels, testProbabilities, threshold);
+      if (f1 === null) nullReasons.f1 = 'no positive test dyad';
+    }
+  } else {
+    if (options.scoreKind === 'logit') {
+      testProbabilities = sigmoidAll(test.scores);
+      if (validation) validationProbabilities = sigmoidAll(validation.scores);
+    } else if (options.scoreKind === 'probability') {
+      testProbabilities = Float64Array.from(test.scores);
+      if (validation) validationProbabilities = Float64Array.from(validation.scores);
+    } else if (validation && validation.labels.length > 0) {
+      calibration = fitLogisticCalibration(validation.labels, validation.scores);
+      testProbabilities = applyCalibration(test.scores, calibration);
+      validationProbabilities = applyCalibration(validation.scores, calibration);
+    } else {
+      nullReasons.f1 = 'ranking scores need a validation set to calibrate them, and there is none';
+    }
+    if (testProbabilities) {
+      if (validationProbabilities && validation && validation.labels.length > 0) {
+        const choice = chooseThreshold(validation.labels, validationProbabilities, grid);
+        threshold = choice.threshold;
+        validationF1 = choice.validationF1;
+        thresholdNote = choice.fallbackReason === null ? null : `threshold 0.5 used: ${choice.fallbackReason}`;
+      } else {
+        threshold = 0.5;
+        thresholdNote = 'threshold 0.5 used: there is no validation set';
+      }
+      f1 = f1Score(test.labels, testProbabilities, threshold);
+      if (f1 === null) nullReasons.f1 = 'no positive test dyad';
+    }
   }
 
   return {

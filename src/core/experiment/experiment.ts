@@ -4,6 +4,7 @@
 import { SPLIT, type FeatureTable } from '../features/feature-table.js';
 import { validationMask } from '../split/validation.js';
 import {
+  cloneScaler,
   createModel,
   fitScaler,
   scoreBookmark,
@@ -11,6 +12,7 @@ import {
   scoreEmbedding,
   scoreReply,
   trainModel,
+  type ContextScaler,
   type EpochLoss,
   type Model,
   type ModelKind,
@@ -23,6 +25,7 @@ import {
   type Fig2NullReasons,
   type Fig2Task,
   type ScoreKind,
+  type TaskDyads,
   type TaskEvaluation,
 } from '../evaluation/index.js';
 
@@ -68,7 +71,7 @@ export interface ModelRun {
   losses: EpochLoss[];
 }
 
-/** Per task and model: the decision threshold and calibration F1 used. */
+/** Per task and model: the decision threshold and calibration F1 used, chosen on validation by the selection model. */
 export interface TaskDecision {
   threshold: number | null;
   thresholdNote: string | null;
@@ -98,6 +101,15 @@ const STL_OF: Record<Fig2Task, ModelKind> = {
   reply: 'stl-reply',
 };
 
+/** The Fig. 2 rows a model kind provides (MTL: all four; its embedding row scores ⟨U, I⟩). */
+const REPORTED_TASKS: Record<ModelKind, Fig2Task[]> = {
+  mtl: ['click', 'embedding', 'bookmark', 'reply'],
+  'stl-click': ['click'],
+  'stl-bookmark': ['bookmark'],
+  'stl-reply': ['reply'],
+  'stl-embedding': ['embedding'],
+};
+
 /** The tasks a model kind is judged on during selection. */
 const SELECTION_TASKS: Record<ModelKind, Fig2Task[]> = {
   mtl: ['click', 'bookmark', 'reply'],
@@ -106,6 +118,15 @@ const SELECTION_TASKS: Record<ModelKind, Fig2Task[]> = {
   'stl-reply': ['reply'],
   'stl-embedding': ['embedding'],
 };
+
+/** The threshold and calibration a validation evaluation chose. */
+function decisionOf(e: TaskEvaluation): TaskDecision {
+  return {
+    threshold: e.threshold,
+    thresholdNote: e.thresholdNote,
+    calibration: e.calibration ? { a: e.calibration.a, b: e.calibration.b } : null,
+  };
+}
 
 function rowsWhere(mask: Uint8Array): Int32Array {
   let n = 0;
@@ -138,26 +159,29 @@ function scoresOf(model: Model, table: FeatureTable, task: Fig2Task, rows: Int32
   }
 }
 
-/** Evaluates one task of a model on `testRows`, with threshold and calibration chosen on `validationRows`. */
-function evaluateOn(model: Model, table: FeatureTable, task: Fig2Task, testRows: Int32Array, validationRows: Int32Array, thresholdGrid: number[]): TaskEvaluation {
-  const test = scoresOf(model, table, task, testRows);
-  const validation = scoresOf(model, table, task, validationRows);
-  return evaluateTask(
-    {
-      userIds: idsAt(table.userIds, testRows),
-      itemIds: idsAt(table.itemIds, testRows),
-      labels: labelsOf(table, task, testRows),
-      scores: test.scores,
-    },
-    { scoreKind: test.kind, validation: { labels: labelsOf(table, task, validationRows), scores: validation.scores }, thresholdGrid },
-  );
+/** The dyads of `rows` for one task of a model: ids, labels and scores. */
+function taskDyads(model: Model, table: FeatureTable, task: Fig2Task, rows: Int32Array): { dyads: TaskDyads; kind: ScoreKind } {
+  const { scores, kind } = scoresOf(model, table, task, rows);
+  return { dyads: { userIds: idsAt(table.userIds, rows), itemIds: idsAt(table.itemIds, rows), labels: labelsOf(table, task, rows), scores }, kind };
 }
 
-function modelFor(kind: ModelKind, base: Partial<Omit<ModelOptions, 'kind'>>, l2: number, bookmarkWeight: number, replyWeight: number, table: FeatureTable, fitMask: Uint8Array): Model {
-  return createModel(
-    { ...base, kind, l2Click: l2, l2Bookmark: l2, l2Reply: l2, l2Embedding: l2, bookmarkWeight, replyWeight },
-    fitScaler(table, fitMask),
-  );
+/** Evaluates a task on the validation rows, choosing its threshold (and calibration) there: the selection step. */
+function evaluateOnValidation(model: Model, table: FeatureTable, task: Fig2Task, validationRows: Int32Array, thresholdGrid: number[]): TaskEvaluation {
+  const { dyads, kind } = taskDyads(model, table, task, validationRows);
+  return evaluateTask(dyads, { scoreKind: kind, validation: { labels: dyads.labels, scores: dyads.scores }, thresholdGrid });
+}
+
+/** Evaluates a task on the test rows with a threshold and calibration chosen earlier on validation. */
+function evaluateOnTest(model: Model, table: FeatureTable, task: Fig2Task, testRows: Int32Array, decision: TaskDecision): TaskEvaluation {
+  const { dyads, kind } = taskDyads(model, table, task, testRows);
+  return evaluateTask(dyads, {
+    scoreKind: kind,
+    decision: decision.threshold === null ? null : { threshold: decision.threshold, calibration: decision.calibration },
+  });
+}
+
+function modelFor(kind: ModelKind, base: Partial<Omit<ModelOptions, 'kind'>>, l2: number, bookmarkWeight: number, replyWeight: number, scaler: ContextScaler): Model {
+  return createModel({ ...base, kind, l2Click: l2, l2Bookmark: l2, l2Reply: l2, l2Embedding: l2, bookmarkWeight, replyWeight }, cloneScaler(scaler));
 }
 
 /** The grid points a kind searches: class weights only for the tasks it has. */
@@ -177,8 +201,9 @@ function mask(table: FeatureTable, pick: (r: number) => boolean): Uint8Array {
 
 /**
  * Runs the experiment: per model kind, grid search on validation (train on training minus validation,
- * judge by validation F1 with its own threshold), then the final model on every training dyad, then the
- * Fig. 2 evaluation on the test dyads. Ties in validation F1 keep the earlier grid point.
+ * judge by validation F1 at the threshold, and calibration, chosen there), then the final model on every
+ * training dyad with the chosen λ and class weights, then the Fig. 2 evaluation on the test dyads with the
+ * chosen thresholds and calibrations. Ties in validation F1 keep the earlier grid point.
  */
 export function runExperiment(table: FeatureTable, opts: ExperimentOptions, hooks: ExperimentHooks = {}): ExperimentResult {
   const validation = validationMask(table);
@@ -190,29 +215,41 @@ export function runExperiment(table: FeatureTable, opts: ExperimentOptions, hook
   const runs = {} as Record<ModelKind, ModelRun>;
   const models = {} as Record<ModelKind, Model>;
 
+  const fitPartScaler = fitScaler(table, fitMask);
+  const trainScaler = fitScaler(table, trainMask);
+  // Per kind and task: the threshold and calibration chosen on validation by the winning grid point's model
+  // (trained without the validation dyads), then applied unchanged to the final model's test scores.
+  const chosenDecisions = {} as Record<ModelKind, Partial<Record<Fig2Task, TaskDecision>>>;
+
   for (const kind of kinds) {
     const points: GridPoint[] = [];
     let best: GridPoint | null = null;
-    const candidates = gridFor(kind, opts.grid);
-    for (const p of candidates) {
+    let bestDecisions: Partial<Record<Fig2Task, TaskDecision>> = {};
+    for (const p of gridFor(kind, opts.grid)) {
       const label = `${kind} λ=${p.l2} bw=${p.bookmarkWeight} rw=${p.replyWeight} (validation)`;
-      const model = modelFor(kind, opts.model, p.l2, p.bookmarkWeight, p.replyWeight, table, fitMask);
+      const model = modelFor(kind, opts.model, p.l2, p.bookmarkWeight, p.replyWeight, fitPartScaler);
       hooks.onTraining?.(label, model.options.maxEpochs);
       const result = trainModel(model, table, { rowMask: fitMask, onEpoch: (l) => hooks.onEpoch?.(label, l) });
       const f1s: number[] = [];
-      for (const task of SELECTION_TASKS[kind]) {
-        const e = evaluateOn(model, table, task, validationRows, validationRows, opts.thresholdGrid);
-        if (e.metrics.f1 !== null) f1s.push(e.metrics.f1);
+      const decisions: Partial<Record<Fig2Task, TaskDecision>> = {};
+      for (const task of REPORTED_TASKS[kind]) {
+        const e = evaluateOnValidation(model, table, task, validationRows, opts.thresholdGrid);
+        decisions[task] = decisionOf(e);
+        if (SELECTION_TASKS[kind].includes(task) && e.metrics.f1 !== null) f1s.push(e.metrics.f1);
       }
       let sum = 0;
       for (const f of f1s) sum += f;
       const point: GridPoint = { ...p, validationF1: f1s.length === 0 ? null : sum / f1s.length, epochs: result.epochs.length };
       points.push(point);
-      if (best === null || (point.validationF1 ?? -1) > (best.validationF1 ?? -1)) best = point;
+      if (best === null || (point.validationF1 ?? -1) > (best.validationF1 ?? -1)) {
+        best = point;
+        bestDecisions = decisions;
+      }
     }
     const chosen = best ?? { l2: opts.grid.l2[0]!, bookmarkWeight: opts.grid.bookmarkWeight[0]!, replyWeight: opts.grid.replyWeight[0]! };
+    chosenDecisions[kind] = bestDecisions;
     const label = `${kind} (final)`;
-    const model = modelFor(kind, opts.model, chosen.l2, chosen.bookmarkWeight, chosen.replyWeight, table, trainMask);
+    const model = modelFor(kind, opts.model, chosen.l2, chosen.bookmarkWeight, chosen.replyWeight, trainScaler);
     hooks.onTraining?.(label, model.options.maxEpochs);
     const result = trainModel(model, table, { rowMask: trainMask, onEpoch: (l) => hooks.onEpoch?.(label, l) });
     models[kind] = model;
@@ -228,16 +265,15 @@ export function runExperiment(table: FeatureTable, opts: ExperimentOptions, hook
 
   const evals = {} as Record<Fig2Task, { stl: TaskEvaluation; mtl: TaskEvaluation }>;
   const decisions = {} as Record<Fig2Task, { stl: TaskDecision; mtl: TaskDecision }>;
+  const none: TaskDecision = { threshold: null, thresholdNote: 'no validation model', calibration: null };
   for (const task of ['click', 'embedding', 'bookmark', 'reply'] as const) {
-    const stl = evaluateOn(models[STL_OF[task]], table, task, testRows, validationRows, opts.thresholdGrid);
-    const mtl = evaluateOn(models.mtl, table, task, testRows, validationRows, opts.thresholdGrid);
-    evals[task] = { stl, mtl };
-    const decision = (e: TaskEvaluation): TaskDecision => ({
-      threshold: e.threshold,
-      thresholdNote: e.thresholdNote,
-      calibration: e.calibration ? { a: e.calibration.a, b: e.calibration.b } : null,
-    });
-    decisions[task] = { stl: decision(stl), mtl: decision(mtl) };
+    const stlDecision = chosenDecisions[STL_OF[task]][task] ?? none;
+    const mtlDecision = chosenDecisions.mtl[task] ?? none;
+    evals[task] = {
+      stl: evaluateOnTest(models[STL_OF[task]], table, task, testRows, stlDecision),
+      mtl: evaluateOnTest(models.mtl, table, task, testRows, mtlDecision),
+    };
+    decisions[task] = { stl: stlDecision, mtl: mtlDecision };
   }
   const { fig2, nullReasons } = buildFig2(evals);
   return {

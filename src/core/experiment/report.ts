@@ -72,8 +72,9 @@ export function renderReproduceReport(r: ReproduceResults): string {
   lines.push(
     'Each model is trained on the training dyads minus the validation part (the last sixth of each user\'s training ' +
       'dyads) for every grid point and judged by its mean validation F1 over its tasks (the paper tuned on F1); the ' +
-      'chosen point is then trained on all training dyads. F1 thresholds (and, for ranking scores, a logistic ' +
-      'calibration) are chosen on the validation dyads with the final model.',
+      'chosen point is then trained on all training dyads. The F1 threshold (and, for ranking scores, the logistic ' +
+      'calibration) of each task is the one the winning grid point chose on the validation dyads, which its model ' +
+      'did not train on; the final model\'s test scores are judged with it unchanged.',
   );
   lines.push('');
   lines.push('| Model | grid (λ, bookmark weight, reply weight → validation F1) | chosen | epochs | stopped by | final loss |');

@@ -35,6 +35,18 @@ describe('evaluateTask', () => {
     expect(asProbabilities.threshold).toBe(0.3);
   });
 
+  it('applies a threshold and calibration chosen earlier instead of fitting them again', () => {
+    // Ranking scores 1.0, 0.5, −1.0, 0.0, −0.2, −1.0 through σ(2·s − 1): 0.731, 0.5, 0.047, 0.269, 0.198, 0.047.
+    const e = evaluateTask(TEST, { scoreKind: 'ranking', decision: { threshold: 0.45, calibration: { a: 2, b: -1 } } });
+    expect(e.threshold).toBe(0.45);
+    expect(e.calibration).toEqual({ a: 2, b: -1, iterations: 0 });
+    // Predicted positive (p > 0.45): items 10 (positive) and 11 (negative) → TP 1, FP 1, FN 1 → F1 = 0.5.
+    expect(e.metrics.f1).toBe(0.5);
+    const noCalibration = evaluateTask(TEST, { scoreKind: 'ranking', decision: { threshold: 0.45, calibration: null } });
+    expect(noCalibration.metrics.f1).toBeNull();
+    expect(noCalibration.nullReasons.f1).toMatch(/calibration/);
+  });
+
   it('gives exact values on a literal example with logit scores', () => {
     const validation = { labels: Uint8Array.from([1, 0, 0]), scores: Float64Array.from([1, -1, -2]) };
     const e = evaluateTask(TEST, { scoreKind: 'logit', validation });
