@@ -22,6 +22,8 @@ export const IM_LEVELS = 7;
 
 /** The state as plain typed arrays: what a checkpoint stores (binary I/O is an adapter's job). */
 export interface ImplicitStateCheckpoint {
+  /** Whether the state keeps user-user dot products (a `{ pairs: false }` state lists dyads only). */
+  tracksPairs: boolean;
   /** External user ids in dense order. */
   userIds: Int32Array;
   /** External item ids in dense order. */
@@ -99,7 +101,7 @@ export class ImplicitState {
   userPairHead: Int32Array = new Int32Array(256).fill(-1);
   userPairCount: Int32Array = new Int32Array(256);
 
-  // Directed pairs (u, v) with a positive dot product; both directions are stored.
+  // Pairs of users with a positive dot product.
   // One record per unordered pair, on both users' lists: pairNextLo continues the list of pairLoIx, pairNextHi
   // that of pairHiIx (one hash probe per update instead of two).
   pairCount = 0;
@@ -281,6 +283,7 @@ export class ImplicitState {
     const ne = this.entryCount;
     const np = this.pairCount;
     return {
+      tracksPairs: this.tracksPairs,
       userIds: this.users.ids(),
       itemIds: this.items.ids(),
       entryUserIxs: this.entryUserIx.slice(0, ne),
@@ -299,7 +302,7 @@ export class ImplicitState {
 
   /** Restores a state from a checkpoint; the lookup tables and lists are rebuilt in O(size). */
   static fromCheckpoint(cp: ImplicitStateCheckpoint): ImplicitState {
-    const s = new ImplicitState(true);
+    const s = new ImplicitState(cp.tracksPairs);
     for (let i = 0; i < cp.userIds.length; i++) s.users.intern(cp.userIds[i]!);
     for (let i = 0; i < cp.itemIds.length; i++) s.items.intern(cp.itemIds[i]!);
     invariant(s.users.size === cp.userIds.length && s.items.size === cp.itemIds.length, 'checkpoint ids are not distinct');
@@ -337,16 +340,6 @@ export class ImplicitState {
     }
     return s;
   }
-}
-
-/** Folds one interaction into `state` (function form of `state.applyInteraction`). */
-export function applyInteraction(state: ImplicitState, userId: number, itemId: number, type: number, createdAtS: number): void {
-  state.applyInteraction(userId, itemId, type, createdAtS);
-}
-
-/** Folds one impression into `state` (function form of `state.applyImpression`). */
-export function applyImpression(state: ImplicitState, userId: number, itemId: number, eventTimeS: number): void {
-  state.applyImpression(userId, itemId, eventTimeS);
 }
 
 /** Event time of an impression row: 00:00 UTC on the Monday of its ISO week (method.md §5a). */

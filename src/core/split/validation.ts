@@ -10,12 +10,14 @@ export function validationCount(n: number): number {
 
 /**
  * 1 for the validation rows: per user, the last ⌊n/6⌋ of its n training rows by (first-seen time, item id).
- * Rows must be sorted by user id (FeatureTable order); without first-seen times the week orders them.
+ * Rows must be sorted by user id (FeatureTable order) and carry first-seen times (a table built in memory;
+ * a snapshot read back has only weeks, too coarse to order a user's dyads as the split did).
  */
 export function validationMask(table: FeatureTable): Uint8Array {
   const n = table.length;
   const mask = new Uint8Array(n);
-  const time = table.firstSeenS ?? Float64Array.from(table.weeks);
+  invariant(table.firstSeenS !== undefined, 'the validation part needs the first-seen times of a table built in memory');
+  const time = table.firstSeenS;
   let start = 0;
   const rows: number[] = [];
   while (start < n) {

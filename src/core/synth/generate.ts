@@ -13,8 +13,8 @@
 // - Affinity a(u,i) = 0.5·⟨f_u, f_i⟩/√8 + 0.5·[career levels within 1] + 0.3·[same industry]
 //   + 0.2·[same region] + 0.4·z_i.
 // - Core (heavy) users: a target of distinct interacted items t_u = min + Exp(mean). Their live shown items
-//   (≈ displayedMean·(t_u/mean t)^0.8 × log-normal noise, σ 0.45) come 70% from their discipline, 30% by
-//   global popularity, plus a share of long-tail items; each item is shown in a random active week (some again
+//   (≈ displayedMean·(t_u/mean t)^0.8 × log-normal noise, σ 0.45) come a share ownDisciplineShare (0.7 daemon,
+//   0.6 tiny) from their discipline, the rest by global popularity, plus a share of long-tail items; each item is shown in a random active week (some again
 //   in a second week). A shown item is clicked with probability σ(α_u + 1.5·a(u,i)), α_u solved so the expected
 //   clicks are shownClickShare·t_u:
 //   the user's activity sets how many, the affinity which. The other interacted items were not shown (the
@@ -24,7 +24,8 @@
 //   replies and bookmarks come without a click (so the implicit matrix takes every value 0..6).
 // - Light users (< 30 items, removed by the 30/30 subsampling) interact with live items, mostly uniformly,
 //   which lifts most live items over 30 interacting users (the rarest fail); long-tail items get few and are
-//   removed. Impression-only users have impressions and no interaction. Deletes (type 4) hit shown, unclicked items.
+//   removed. Impression-only users have impressions and no interaction. Core users' deletes (type 4) hit shown, unclicked
+//   items; light users' deletes hit any item of the catalogue.
 // - Time: ISO weeks from 2015-W34; impressions at the Monday 00:00 UTC of their week (method.md §5a), clicks
 //   on a shown item within that week, bookmarks and replies after the click.
 import { HASH_TAG, hash32 } from '../random/hash.js';
@@ -513,7 +514,7 @@ function lightUser(w: World, pools: Pools, rng: Rng, u: number): void {
     }
     positives += w.iUser.length - before;
   }
-  // Deletes of items shown to light users (any item of the catalogue).
+  // Light users' deletes: any item of the catalogue, shown or not.
   const deletes = Math.floor(p.deletePerPositive * positives + rng.nextFloat());
   for (let k = 0; k < deletes; k++) {
     pushInteraction(w, u, rng.nextInt(w.itemCount), 4, firstWeek * WEEK_S + rng.nextInt(activeWeeks * WEEK_S));

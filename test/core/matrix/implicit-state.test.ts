@@ -83,4 +83,12 @@ describe('ImplicitState', () => {
     }
     expect(canonicalState(restored)).toEqual(canonicalState(fresh));
   });
+
+  it('a state without dot products stays one after a checkpoint round trip (no silent "no neighbours")', () => {
+    const listOnly = ImplicitState.empty({ pairs: false });
+    listOnly.applyInteraction(1, 10, 1, T);
+    const restored = ImplicitState.fromCheckpoint(listOnly.toCheckpoint());
+    expect(restored.tracksPairs).toBe(false);
+    expect(ImplicitState.fromCheckpoint(ImplicitState.empty().toCheckpoint()).tracksPairs).toBe(true);
+  });
 });

@@ -6,6 +6,11 @@ import { stateFromEvents } from '../../../src/core/matrix/implicit-state.js';
 import { randomDataset } from '../../helpers/random-dataset.js';
 import { oracleWtl } from '../features/oracle.js';
 import { canonicalState } from '../matrix/canonical-state.js';
+import { buildFeatureTable } from '../../../src/core/features/build-feature-table.js';
+import { ImpressionTableBuilder, InteractionTableBuilder } from '../../../src/core/events/tables.js';
+import { WTL_WIDTH } from '../../../src/core/features/feature-table.js';
+import { Rng } from '../../../src/core/random/rng.js';
+import { oracleFeatureTable } from '../features/oracle.js';
 
 describe('isBetter', () => {
   it('compares num²/den exactly, ties by the smaller id', () => {
@@ -65,5 +70,38 @@ describe('NeighbourSelector against the brute-force oracle on dense data', () =>
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('item neighbourhood through the co-occurrence list (the item has many more users than u has co-users)', () => {
+  it('agrees with the brute-force oracle on data shaped to take that branch (method.md §3, the smaller list)', () => {
+    // Two items (7, 8) shown to ~90% of 150 users; each user clicks only two random items of 120 others, so
+    // most users have few co-users while items 7 and 8 have ~135 users each: the scan goes over u's list.
+    for (let seed = 0; seed < 6; seed++) {
+      const rng = Rng.fromSeed(seed);
+      const ib = new InteractionTableBuilder();
+      const pb = new ImpressionTableBuilder();
+      for (let u = 0; u < 150; u++) {
+        for (const item of [7, 8]) if (rng.nextFloat() < 0.9) pb.push(1000 + u, item, 201534);
+        if (rng.nextFloat() < 0.3) ib.push(1000 + u, 7 + rng.nextInt(2), 1 + rng.nextInt(3), 1440000000 + u);
+        for (let j = 0; j < 2; j++) ib.push(1000 + u, 100 + rng.nextInt(120), 1 + rng.nextInt(3), 1440000000 + rng.nextInt(1000000));
+      }
+      const ds = { interactions: ib.finish(), impressions: pb.finish(), users: null, items: null, droppedDeletes: 0, badRows: 0 };
+      for (const k of [1, 3, 7]) {
+        for (const similarity of ['weighted', 'binary'] as const) {
+          for (const leaveOneOut of [true, false]) {
+            for (const leakage of ['none', 'paper'] as const) {
+              const opts = { k, similarity, neighbourhood: 'item' as const, leaveOneOut, spread: 'var' as const, leakage, split: 'time' as const, seed: 1 };
+              const { table } = buildFeatureTable(ds, opts);
+              const expected = oracleFeatureTable(ds, opts);
+              expect(table.length).toBe(expected.length);
+              for (let i = 0; i < expected.length; i++) {
+                expect([...table.wtl.subarray(i * WTL_WIDTH, (i + 1) * WTL_WIDTH)]).toEqual(expected[i]!.wtl);
+              }
+            }
+          }
+        }
+      }
+    }
   });
 });

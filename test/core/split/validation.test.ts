@@ -24,7 +24,7 @@ describe('validationMask', () => {
     const T = SPLIT.train;
     const X = SPLIT.test;
     // User 1: 7 train rows → 1 validation row: the latest (item 17 at t=70; items 16 and 18 tie at t=60).
-    // User 2: 12 train rows → 2: t=120 (item 31) and the later of the two t=110 rows by item id (item 30).
+    // User 2: 13 train rows → 2: t=120 (item 31) and the later of the two t=110 rows by item id (item 30).
     const rows: [number, number, number, number][] = [
       [1, 10, T, 10], [1, 11, T, 20], [1, 12, T, 30], [1, 13, T, 40], [1, 14, T, 50],
       [1, 16, T, 60], [1, 17, T, 70], [1, 18, T, 60], [1, 19, X, 80],
