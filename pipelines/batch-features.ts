@@ -80,10 +80,6 @@ export async function runBatchFeatures(req: BatchFeaturesRequest): Promise<Batch
   };
 
   await mkdir(req.outDir, { recursive: true });
-  // An old manifest must not vouch for files this run is about to replace, nor old dead letters pass for
-  // this run's (the dead-letter file is only created when there are bad rows).
-  await rm(join(req.outDir, SNAPSHOT_FILES.manifest), { force: true });
-  await rm(join(req.outDir, DEAD_LETTERS_FILE), { force: true });
 
   phase('load');
   const deadLetters = createDeadLetterFile(join(req.outDir, DEAD_LETTERS_FILE));
@@ -93,6 +89,9 @@ export async function runBatchFeatures(req: BatchFeaturesRequest): Promise<Batch
   } finally {
     await deadLetters.close();
   }
+  // Only now that the input has loaded: an old manifest must not vouch for files this run is about to
+  // replace. A bad --data leaves an existing snapshot's files as they were.
+  await rm(join(req.outDir, SNAPSHOT_FILES.manifest), { force: true });
   const input: SnapshotInput = { droppedDeletes: loaded.droppedDeletes, badRows: loaded.badRows };
 
   phase('subsample');

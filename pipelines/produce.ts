@@ -63,8 +63,9 @@ export interface ProduceOptions {
   /** The rate limiter's clock (tests inject one). */
   clock?: LimiterClock;
   /**
-   * Unacknowledged sends at once (default 2). Above 1 a failed send is not retried but fails the replay, so
-   * per-partition order always holds; 1 waits for each acknowledgement (slower, retries transient errors).
+   * Unacknowledged sends at once (default 2). kafkajs retries a failed send itself, inside its partition's
+   * lane, so per-partition order holds either way. The producer is not idempotent: a retry after a lost
+   * acknowledgement can write a message twice (at-least-once delivery).
    */
   maxInFlight?: number;
   /** A producer to use instead of connecting one (tests); it is closed at the end. */
@@ -193,7 +194,7 @@ export async function produceDataset(options: ProduceOptions): Promise<ProduceSu
         if (record.interaction_type === 4) counts.deletes++;
         if (interactionCursor.step()) await interactionCursor.pull();
       }
-      firstEventS ??= eventS;
+      firstEventS = firstEventS === null ? eventS : Math.min(firstEventS, eventS);
       lastEventS = lastEventS === null ? eventS : Math.max(lastEventS, eventS);
       bufBytes += message.value.length + message.key.length;
       if (interactionBuf.length + impressionBuf.length >= maxBatchMessages || bufBytes >= maxBatchBytes) await flush();

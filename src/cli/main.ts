@@ -32,7 +32,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`dyadflow: ${err.message} [${err.code}]\n`);
       return EXIT.failure;
     }
+    if (isSystemError(err)) {
+      // A path the user named cannot be created, read or written (EEXIST, ENOTDIR, EACCES, ...): one line.
+      io.stderr(`dyadflow: ${err.message}\n`);
+      return EXIT.badInput;
+    }
     io.stderr(`dyadflow: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT.failure;
   }
+}
+
+/** A Node.js system error from the file system or the OS (it names its syscall and code). */
+function isSystemError(err: unknown): err is Error & { code: string; syscall: string } {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && typeof (err as { syscall?: unknown }).syscall === 'string';
 }

@@ -170,6 +170,15 @@ describe('dyadflow features (small hand-made dataset)', () => {
     expect((await readdir(out)).sort()).toEqual(['features.arrow', 'features.parquet', 'manifest.json']);
   });
 
+  it('leaves an existing snapshot as it was when --data is wrong', async () => {
+    const out = join(root, 'out6');
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'manifest.json'), '{"formatVersion": 1}');
+    const r = await runCli(['features', '--data', join(root, 'no-such-data'), '--out', out, '--json']);
+    expect(r.code).toBe(2);
+    expect(await readdir(out)).toEqual(['manifest.json']);
+  });
+
   it('exits 2 with one line when the interactions file is missing', async () => {
     const empty = join(root, 'empty');
     await mkdir(empty, { recursive: true });

@@ -13,4 +13,16 @@ describe('dyadflow CLI entry', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('reports an output path that cannot be created in one line with exit code 2, no stack trace', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'dyadflow-main-'));
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'x');
+    const r = await runCli(['generate', '--preset', 'tiny', '--out', join(file, 'sub')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^dyadflow: ENOTDIR/)]);
+  });
 });

@@ -1,6 +1,6 @@
 // Dead letters: rows that failed to parse or validate, kept with their origin so a reader can fix the input,
 // while reading goes on (issue 2, item 4).
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 
 /** A row that could not be read: its file, 1-based line number (the header is line 1), why, and its text. */
 export interface BadRow {
@@ -22,7 +22,8 @@ const FLUSH_CHARS = 1 << 20;
 
 /**
  * Dead letters as ndjson (one JSON object per bad row) at `path`. The file is created only when the first bad
- * row arrives (a clean input leaves no file), written to `path + '.tmp'` and renamed on close.
+ * row arrives, written to `path + '.tmp'` and renamed on close. After close the path holds exactly this run's
+ * dead letters: a clean input leaves no file there (an earlier run's file is removed, not passed off as this one's).
  */
 export function createDeadLetterFile(path: string): DeadLetterSink {
   const tmpPath = path + '.tmp';
@@ -53,6 +54,8 @@ export function createDeadLetterFile(path: string): DeadLetterSink {
       if (fd >= 0) {
         closeSync(fd);
         renameSync(tmpPath, path);
+      } else {
+        rmSync(path, { force: true });
       }
       return Promise.resolve();
     },

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDeadLetterFile, createDeadLetterMemory } from '../../../src/adapters/recsys16/index.js';
 import { tempDir } from './helpers.js';
@@ -12,6 +12,14 @@ describe('dead letters', () => {
     expect(sink.count).toBe(0);
     expect(existsSync(path)).toBe(false);
     expect(existsSync(path + '.tmp')).toBe(false);
+  });
+
+  it("a clean run removes an earlier run's dead-letter file instead of leaving it to pass for its own", async () => {
+    const path = join(tempDir(), 'dead-letters.ndjson');
+    writeFileSync(path, '{"file":"old","line":2,"reason":"x","raw":""}\n');
+    const sink = createDeadLetterFile(path);
+    await sink.close();
+    expect(existsSync(path)).toBe(false);
   });
 
   it('writes one JSON object per bad row, via .tmp renamed on close', async () => {
