@@ -1,4 +1,4 @@
-// `npm run bench -- generate [daemon] [recsys16]` (default: daemon): wall time of `dyadflow generate` for a
+// `npm run bench -- generate [daemon] [recsys16]` (default: both): wall time of `dyadflow generate` for a
 // preset, to files in a temporary folder, and the peak RSS of the process that did it. Each preset runs in a
 // fresh child process so that its peak RSS is its own. For recsys16 it then measures reading the generated
 // interactions file (issue 2: ≥ 1M rows/s, peak RSS ≤ 1.5 GB) with bench/read.ts's reader, in another child.
@@ -40,7 +40,7 @@ export default async function bench(args: string[]): Promise<void> {
   }
   const presets = args.filter((a): a is SynthPresetName => a === 'tiny' || a === 'daemon' || a === 'recsys16');
   const runner = join(fileURLToPath(new URL('.', import.meta.url)), 'run.js');
-  for (const preset of presets.length > 0 ? presets : (['daemon'] as const)) {
+  for (const preset of presets.length > 0 ? presets : (['daemon', 'recsys16'] as const)) {
     const out = mkdtempSync(join(tmpdir(), `dyadflow-bench-generate-${preset}-`));
     try {
       const child = spawnSync(process.execPath, [runner, 'generate', CHILD_FLAG, preset, out], { stdio: ['ignore', 'inherit', 'inherit'] });
