@@ -12,7 +12,7 @@
 // which is the bound RxJS lacks.
 import { join } from 'node:path';
 import { DyadflowError, InputError } from '../src/core/errors.js';
-import type { ImpressionRecord, InteractionType } from '../src/core/events/records.js';
+import type { InteractionType } from '../src/core/events/records.js';
 import { isoWeekStartS } from '../src/core/time/iso-week.js';
 import {
   connectProducer,
@@ -117,8 +117,8 @@ export async function produceDataset(options: ProduceOptions): Promise<ProduceSu
   let producer: RecordProducer | undefined = options.producer;
   try {
     // Pull the first batch of each file before touching Kafka: a missing file or a wrong header is exit 2 at once.
-    const interactionCursor = new InteractionCursor(interactions);
-    const impressionCursor = new ImpressionCursor(impressions);
+    const interactionCursor = newInteractionCursor(interactions);
+    const impressionCursor = newImpressionCursor(impressions);
     await interactionCursor.pull();
     await impressionCursor.pull();
 
@@ -163,10 +163,12 @@ export async function produceDataset(options: ProduceOptions): Promise<ProduceSu
       let message: OutgoingMessage;
       let eventS: number;
       if (pt !== undefined && (it === undefined || pt <= it)) {
-        const enc = encodeImpression(impressionCursor.record);
+        const pb = impressionCursor.batch!;
+        const pi = impressionCursor.index;
+        const enc = encodeImpression(pb.records[pi]!);
         eventS = pt;
         if (!enc.ok) {
-          deadLetters.add({ file: impressionsPath, line: impressionCursor.line, reason: enc.reason, raw: JSON.stringify(impressionCursor.record) });
+          deadLetters.add({ file: impressionsPath, line: pb.lines[pi]!, reason: enc.reason, raw: JSON.stringify(pb.records[pi]!) });
           if (impressionCursor.step()) await impressionCursor.pull();
           continue;
         }
@@ -237,27 +239,35 @@ export async function produceDataset(options: ProduceOptions): Promise<ProduceSu
   }
 }
 
-/** A read position in interactions.csv: the current row's event time, undefined once the file is done. */
-class InteractionCursor {
-  batch: InteractionBatch | undefined;
+/**
+ * A read position in one file's batches: the current row's event time (undefined once the file is done),
+ * counting rows whose time goes backwards. `size` and `timeAt` say how to read a batch of that file.
+ */
+class BatchCursor<B, S> {
+  batch: B | undefined;
   index = 0;
   timeS: number | undefined;
-  summary: InteractionReadSummary | undefined;
+  summary: S | undefined;
   outOfOrder = 0;
   private prevS = -Infinity;
 
-  constructor(private readonly gen: AsyncGenerator<InteractionBatch, InteractionReadSummary>) {}
+  constructor(
+    private readonly gen: AsyncGenerator<B, S>,
+    private readonly size: (batch: B) => number,
+    private readonly timeAt: (batch: B, index: number) => number,
+  ) {}
 
   /** Moves to the next row; true when the batch is used up and `pull()` must be awaited (no await per row). */
   step(): boolean {
     this.index++;
-    if (this.index < this.batch!.length) {
+    if (this.index < this.size(this.batch!)) {
       this.setTime();
       return false;
     }
     return true;
   }
 
+  /** Reads the next non-empty batch, or marks the file done and keeps its summary. */
   async pull(): Promise<void> {
     for (;;) {
       const r = await this.gen.next();
@@ -267,7 +277,7 @@ class InteractionCursor {
         this.summary = r.value;
         return;
       }
-      if (r.value.length > 0) {
+      if (this.size(r.value) > 0) {
         this.batch = r.value;
         this.index = 0;
         this.setTime();
@@ -277,74 +287,32 @@ class InteractionCursor {
   }
 
   private setTime(): void {
-    const t = this.batch!.createdAtS[this.index]!;
+    const t = this.timeAt(this.batch!, this.index);
     if (t < this.prevS) this.outOfOrder++;
     this.prevS = t;
     this.timeS = t;
   }
 }
 
-/** A read position in impressions.csv; the event time is the Monday of the record's ISO week. */
-class ImpressionCursor {
-  private batch: ImpressionBatch | undefined;
-  private index = 0;
-  timeS: number | undefined;
-  summary: ImpressionReadSummary | undefined;
-  outOfOrder = 0;
-  private prevS = -Infinity;
+/** A cursor over interactions.csv: a row's event time is its created_at. */
+function newInteractionCursor(gen: AsyncGenerator<InteractionBatch, InteractionReadSummary>): BatchCursor<InteractionBatch, InteractionReadSummary> {
+  return new BatchCursor(gen, (b) => b.length, (b, i) => b.createdAtS[i]!);
+}
+
+/** A cursor over impressions.csv: a record's event time is 00:00 UTC on the Monday of its ISO week. */
+function newImpressionCursor(gen: AsyncGenerator<ImpressionBatch, ImpressionReadSummary>): BatchCursor<ImpressionBatch, ImpressionReadSummary> {
   // Few distinct weeks: memoise their start times.
-  private readonly weekStartS = new Map<number, number>();
-
-  constructor(private readonly gen: AsyncGenerator<ImpressionBatch, ImpressionReadSummary>) {}
-
-  get record(): ImpressionRecord {
-    return this.batch!.records[this.index]!;
-  }
-
-  get line(): number {
-    return this.batch!.lines[this.index]!;
-  }
-
-  /** Moves to the next record; true when the batch is used up and `pull()` must be awaited. */
-  step(): boolean {
-    this.index++;
-    if (this.index < this.batch!.records.length) {
-      this.setTime();
-      return false;
-    }
-    return true;
-  }
-
-  async pull(): Promise<void> {
-    for (;;) {
-      const r = await this.gen.next();
-      if (r.done) {
-        this.batch = undefined;
-        this.timeS = undefined;
-        this.summary = r.value;
-        return;
-      }
-      if (r.value.records.length > 0) {
-        this.batch = r.value;
-        this.index = 0;
-        this.setTime();
-        return;
-      }
-    }
-  }
-
-  private setTime(): void {
-    const rec = this.record;
+  const weekStartS = new Map<number, number>();
+  return new BatchCursor(gen, (b) => b.records.length, (b, i) => {
+    const rec = b.records[i]!;
     const key = rec.year * 100 + rec.week;
-    let t = this.weekStartS.get(key);
+    let t = weekStartS.get(key);
     if (t === undefined) {
       t = isoWeekStartS(rec.year, rec.week);
-      this.weekStartS.set(key, t);
+      weekStartS.set(key, t);
     }
-    if (t < this.prevS) this.outOfOrder++;
-    this.prevS = t;
-    this.timeS = t;
-  }
+    return t;
+  });
 }
 
 /** About how many messages a replay of DIR will send (data lines of both files): the progress bar's total. */
