@@ -48,18 +48,18 @@ const SLOT_EMBEDDING = 5;
 const DEFER_STEPS = 256;
 
 const KIND_CODE = { mtl: 0, 'stl-click': 1, 'stl-bookmark': 2, 'stl-reply': 3, 'stl-embedding': 4 } as const;
-const META = PACKED_WIDTH - 1;
 
 /** One SGD step on (eligible user k, packed positive row, packed negative row) with learning rate eta. */
 type StepFn = (k: number, pRow: number, nRow: number, eta: number) => void;
 
-/** What the MTL step reads and writes, bound once per training call. */
-interface MtlKernelInputs {
+/** What a step reads and writes, bound once per training call. */
+interface KernelInputs {
   xs: Float32Array;
   meta: Int32Array;
   userIxs: Int32Array;
   U: Params;
   I: Params;
+  /** All weights: w1, w2, w3 one after another, `width` each (STL: one vector). */
   w: Params;
   width: number;
   dim: number;
@@ -73,6 +73,8 @@ interface MtlKernelInputs {
   cBookmark: number;
   cReply: number;
   shared: boolean;
+  /** Which label an STL classifier learns: 2 bookmark, 1 reply (the bits of a packed row's meta word). */
+  labelBit: number;
   /** [0] is 1 while the log1p terms are deferred (TripletStepper.deferLogTerms). */
   defer: Uint8Array;
   prods: Float64Array;
@@ -86,7 +88,7 @@ interface MtlKernelInputs {
  * The MTL step over one training set (method.md §6). Self-contained, as privateCopy requires: every value
  * it uses is a parameter, so a private copy's step is compiled with the arrays and sizes as constants.
  */
-function mtlKernel(inputs: MtlKernelInputs): StepFn {
+function mtlKernel(inputs: KernelInputs): StepFn {
   const { xs, meta, userIxs, U, I, w, width, dim, lam1, lam2, lam3, lam4, cBookmark, cReply, shared, defer, prods, losses, logLoss, sigmoid } = inputs;
   const bw = inputs.baseWidth;
   const packedWidth = inputs.packedWidth;
@@ -285,8 +287,127 @@ function mtlKernel(inputs: MtlKernelInputs): StepFn {
         I[(ne + j) | 0] = d4 * q + e4 * u;
       }
     }
-    };
+  };
 }
+
+/** The STL click-ranking step: w1 over the inputs without embeddings (method.md §6). Self-contained (privateCopy). */
+function stlClickKernel(inputs: KernelInputs): StepFn {
+  const { xs, w, lam1: lam, defer, prods, losses, logLoss, sigmoid } = inputs;
+  const bw = inputs.baseWidth;
+  const packedWidth = inputs.packedWidth;
+  return function stlClickStep(_k: number, pRow: number, nRow: number, eta: number): void {
+    const po = pRow * packedWidth;
+    const no = nRow * packedWidth;
+    const c = w[0]!;
+    let z = 0;
+    let n = c * c;
+    for (let j = 0; j < bw; j = (j + 1) | 0) {
+      const wj = w[(1 + j) | 0]!;
+      z += wj * (xs[(po + j) | 0]! - xs[(no + j) | 0]!);
+      n += wj * wj;
+    }
+    const l = logLoss(-z, defer[0] === 1, prods, 0);
+    const g = -sigmoid[0]!;
+    losses[0] = l + 0.5 * lam * n;
+    if (eta === 0) return;
+    const d = 1 - eta * lam;
+    const e = eta * g;
+    w[0] = d * c;
+    for (let j = 0; j < bw; j = (j + 1) | 0) w[(1 + j) | 0] = d * w[(1 + j) | 0]! - e * (xs[(po + j) | 0]! - xs[(no + j) | 0]!);
+  };
+}
+
+/**
+ * The STL bookmark or reply step: a weighted logistic classifier over the inputs without embeddings, on
+ * both dyads of the triplet, ½ each (method.md §6). Self-contained (privateCopy).
+ */
+function stlClassKernel(inputs: KernelInputs): StepFn {
+  const { xs, meta, w, defer, prods, losses, logLoss, sigmoid } = inputs;
+  const bookmark = inputs.labelBit === 2;
+  const bit = inputs.labelBit;
+  const cw = bookmark ? inputs.cBookmark : inputs.cReply;
+  const lam = bookmark ? inputs.lam2 : inputs.lam3;
+  // Deferred-log slots (see logLoss): positive and negative class of this task.
+  const posSlot = bookmark ? 1 : 3;
+  const lossIx = bookmark ? 1 : 2;
+  const bw = inputs.baseWidth;
+  const packedWidth = inputs.packedWidth;
+  const metaSlot = packedWidth - 1;
+  return function stlClassStep(_k: number, pRow: number, nRow: number, eta: number): void {
+    const po = pRow * packedWidth;
+    const no = nRow * packedWidth;
+    const c = w[0]!;
+    let zp = c;
+    let zn = c;
+    let n = c * c;
+    for (let j = 0; j < bw; j = (j + 1) | 0) {
+      const wj = w[(1 + j) | 0]!;
+      zp += wj * xs[(po + j) | 0]!;
+      zn += wj * xs[(no + j) | 0]!;
+      n += wj * wj;
+    }
+    const deferred = defer[0] === 1;
+    const yp = (meta[(po + metaSlot) | 0]! & bit) !== 0;
+    const yn = (meta[(no + metaSlot) | 0]! & bit) !== 0;
+    const hp = yp ? 0.5 * cw : 0.5;
+    const lp = hp * logLoss(yp ? -zp : zp, deferred, prods, yp ? posSlot : posSlot + 1);
+    const gp = yp ? -hp * sigmoid[0]! : hp * sigmoid[0]!;
+    const hn = yn ? 0.5 * cw : 0.5;
+    const ln = hn * logLoss(yn ? -zn : zn, deferred, prods, yn ? posSlot : posSlot + 1);
+    const gn = yn ? -hn * sigmoid[0]! : hn * sigmoid[0]!;
+    losses[lossIx] = lp + ln + 0.5 * lam * n;
+    if (eta === 0) return;
+    const d = 1 - eta * lam;
+    const ep = eta * gp;
+    const en = eta * gn;
+    w[0] = d * c - (ep + en);
+    for (let j = 0; j < bw; j = (j + 1) | 0) w[(1 + j) | 0] = d * w[(1 + j) | 0]! - (ep * xs[(po + j) | 0]! + en * xs[(no + j) | 0]!);
+  };
+}
+
+/** The STL embedding step: logistic loss of ⟨U_u, I_i+ − I_i−⟩ alone (method.md §6). Self-contained (privateCopy). */
+function stlEmbeddingKernel(inputs: KernelInputs): StepFn {
+  const { meta, userIxs, U, I, dim, lam4, defer, prods, losses, logLoss, sigmoid } = inputs;
+  const packedWidth = inputs.packedWidth;
+  const metaSlot = packedWidth - 1;
+  return function stlEmbeddingStep(k: number, pRow: number, nRow: number, eta: number): void {
+    const uo = userIxs[k]! * dim;
+    const pe = (meta[(pRow * packedWidth + metaSlot) | 0]! >> 2) * dim;
+    const ne = (meta[(nRow * packedWidth + metaSlot) | 0]! >> 2) * dim;
+    let up = 0;
+    let un = 0;
+    let nu = 0;
+    let np = 0;
+    let nn = 0;
+    for (let j = 0; j < dim; j = (j + 1) | 0) {
+      const u = U[(uo + j) | 0]!;
+      const p = I[(pe + j) | 0]!;
+      const q = I[(ne + j) | 0]!;
+      up += u * p;
+      un += u * q;
+      nu += u * u;
+      np += p * p;
+      nn += q * q;
+    }
+    const l4 = logLoss(un - up, defer[0] === 1, prods, 5);
+    const g4 = -sigmoid[0]!;
+    losses[3] = l4 + 0.5 * lam4 * (nu + np + nn);
+    if (eta === 0) return;
+    const d4 = 1 - eta * lam4;
+    const e4 = eta * g4;
+    for (let j = 0; j < dim; j = (j + 1) | 0) {
+      const u = U[(uo + j) | 0]!;
+      const p = I[(pe + j) | 0]!;
+      const q = I[(ne + j) | 0]!;
+      U[(uo + j) | 0] = d4 * u - e4 * (p - q);
+      I[(pe + j) | 0] = d4 * p - e4 * u;
+      I[(ne + j) | 0] = d4 * q + e4 * u;
+    }
+  };
+}
+
+/** The step factory of each model kind, by KIND_CODE. */
+const KERNELS: readonly ((inputs: KernelInputs) => StepFn)[] = [mtlKernel, stlClickKernel, stlClassKernel, stlClassKernel, stlEmbeddingKernel];
 
 /**
  * One SGD step on a triplet, for any model kind, over a packed TrainingSet. `step(k, p, n, eta)` takes
@@ -305,28 +426,13 @@ export class TripletStepper {
   /** Embedding ranking loss ℓ4 + λ4(‖U_u‖² + ‖I_i+‖² + ‖I_i−‖²) of the last step. */
   lossEmbedding = 0;
 
-  private readonly kind: number;
-  private readonly U: Params;
-  private readonly I: Params;
-  private readonly dim: number;
-  private readonly xs: Float32Array;
-  private readonly meta: Int32Array;
-  private readonly userIxs: Int32Array;
-  // STL: the one weight vector (intercept at [0]) and its inputs block.
-  private readonly w1: Params;
-  private readonly b1: Params;
-  private readonly lam1: number;
-  private readonly lam2: number;
-  private readonly lam3: number;
-  private readonly lam4: number;
   private readonly cBookmark: number;
   private readonly cReply: number;
-  private readonly shared: boolean;
   private readonly set: TrainingSet;
-  // Deferred log terms (see logLoss, deferLogTerms): products of 1 + e^{−|t|} per slot.
-  private deferLogs = false;
-  // The MTL step, a private copy per stepper (see privateCopy), and what it shares with the stepper.
-  private readonly mtlStep: StepFn | null = null;
+  // The step of this model kind, a private copy per stepper (see privateCopy), and what it shares with
+  // the stepper: the deferral flag, the products of the deferred log terms (see logLoss, deferLogTerms)
+  // and the losses of the last step.
+  private readonly kernel: StepFn;
   private readonly deferFlag = new Uint8Array(1);
   private readonly lastLosses = new Float64Array(4);
   private readonly logProducts = new Float64Array(6).fill(1);
@@ -335,77 +441,45 @@ export class TripletStepper {
   constructor(model: Model, set: TrainingSet) {
     const o = model.options;
     this.set = set;
-    this.kind = KIND_CODE[o.kind];
-    this.U = model.userEmbeddings;
-    this.I = model.itemEmbeddings;
-    this.dim = o.dim;
-    this.xs = set.xs;
-    this.meta = set.meta;
-    this.userIxs = set.userIxs;
-    const w = model.weights;
-    const W = model.width;
-    this.w1 = w.subarray(0, Math.min(W, w.length));
-    this.b1 = this.w1.subarray(Math.min(1, this.w1.length), Math.min(1 + BASE_WIDTH, this.w1.length));
-    // The gradient of λ‖θ‖² is 2λθ (method.md §6; the authors' code added 2λΣθ instead).
-    this.lam1 = 2 * o.l2Click;
-    this.lam2 = 2 * o.l2Bookmark;
-    this.lam3 = 2 * o.l2Reply;
-    this.lam4 = 2 * o.l2Embedding;
     this.cBookmark = o.bookmarkWeight;
     this.cReply = o.replyWeight;
-    this.shared = o.embeddingGradient === 'shared';
-    if (this.kind === KIND_CODE.mtl) {
-      this.mtlStep = privateCopy(mtlKernel)({
-        xs: this.xs,
-        meta: this.meta,
-        userIxs: this.userIxs,
-        U: this.U,
-        I: this.I,
-        w,
-        width: W,
-        dim: this.dim,
-        baseWidth: BASE_WIDTH,
-        packedWidth: PACKED_WIDTH,
-        lam1: this.lam1,
-        lam2: this.lam2,
-        lam3: this.lam3,
-        lam4: this.lam4,
-        cBookmark: this.cBookmark,
-        cReply: this.cReply,
-        shared: this.shared,
-        defer: this.deferFlag,
-        prods: this.logProducts,
-        losses: this.lastLosses,
-        logLoss,
-        sigmoid: sigmoidSlot,
-      });
-    }
+    const kind = KIND_CODE[o.kind];
+    this.kernel = privateCopy(KERNELS[kind]!)({
+      xs: set.xs,
+      meta: set.meta,
+      userIxs: set.userIxs,
+      U: model.userEmbeddings,
+      I: model.itemEmbeddings,
+      w: model.weights,
+      width: model.width,
+      dim: o.dim,
+      baseWidth: BASE_WIDTH,
+      packedWidth: PACKED_WIDTH,
+      // The gradient of λ‖θ‖² is 2λθ (method.md §6; the authors' code added 2λΣθ instead).
+      lam1: 2 * o.l2Click,
+      lam2: 2 * o.l2Bookmark,
+      lam3: 2 * o.l2Reply,
+      lam4: 2 * o.l2Embedding,
+      cBookmark: o.bookmarkWeight,
+      cReply: o.replyWeight,
+      shared: o.embeddingGradient === 'shared',
+      labelBit: kind === KIND_CODE['stl-bookmark'] ? 2 : 1,
+      defer: this.deferFlag,
+      prods: this.logProducts,
+      losses: this.lastLosses,
+      logLoss,
+      sigmoid: sigmoidSlot,
+    });
   }
 
   /** One step on (eligible user k, packed positive row p, packed negative row n). */
   step(k: number, p: number, n: number, eta: number): void {
-    switch (this.kind) {
-      case 0: {
-        this.mtlStep!(k, p, n, eta);
-        const losses = this.lastLosses;
-        this.lossClick = losses[0]!;
-        this.lossBookmark = losses[1]!;
-        this.lossReply = losses[2]!;
-        this.lossEmbedding = losses[3]!;
-        break;
-      }
-      case 1:
-        this.stepStlClick(p, n, eta);
-        break;
-      case 2:
-        this.stepStlClass(p, n, eta, 2, this.cBookmark, this.lam2);
-        break;
-      case 3:
-        this.stepStlClass(p, n, eta, 1, this.cReply, this.lam3);
-        break;
-      default:
-        this.stepStlEmbedding(k, p, n, eta);
-    }
+    this.kernel(k, p, n, eta);
+    const losses = this.lastLosses;
+    this.lossClick = losses[0]!;
+    this.lossBookmark = losses[1]!;
+    this.lossReply = losses[2]!;
+    this.lossEmbedding = losses[3]!;
   }
 
   /**
@@ -416,7 +490,6 @@ export class TripletStepper {
    * to rounding (~1e-16 per term); the parameters do not depend on it.
    */
   deferLogTerms(on: boolean): void {
-    this.deferLogs = on;
     this.deferFlag[0] = on ? 1 : 0;
     this.logProducts.fill(1);
   }
@@ -443,106 +516,6 @@ export class TripletStepper {
     while (k + 1 < set.start.length && set.start[k + 1]! <= p) k++;
     if (!(p < set.posEnd[k]! && n >= set.posEnd[k]! && n < set.start[k + 1]!)) throw new InvariantError('rows are not a positive and a negative of one user');
     this.step(k, p, n, eta);
-  }
-
-  private stepStlClick(pRow: number, nRow: number, eta: number): void {
-    const xs = this.xs;
-    const w = this.w1;
-    const b = this.b1;
-    const po = pRow * PACKED_WIDTH;
-    const no = nRow * PACKED_WIDTH;
-    const c = w[0]!;
-    let z = 0;
-    let n = c * c;
-    for (let j = 0; j < BASE_WIDTH; j++) {
-      const wj = b[j]!;
-      z += wj * (xs[po + j]! - xs[no + j]!);
-      n += wj * wj;
-    }
-    const l = logLoss(-z, this.deferLogs, this.logProducts, SLOT_CLICK);
-    const g = -sigmoidSlot[0]!;
-    const lam = this.lam1;
-    this.lossClick = l + 0.5 * lam * n;
-    if (eta === 0) return;
-    const d = 1 - eta * lam;
-    const e = eta * g;
-    w[0] = d * c;
-    for (let j = 0; j < BASE_WIDTH; j++) b[j] = d * b[j]! - e * (xs[po + j]! - xs[no + j]!);
-  }
-
-  private stepStlClass(pRow: number, nRow: number, eta: number, bit: number, cw: number, lam: number): void {
-    const xs = this.xs;
-    const w = this.w1;
-    const b = this.b1;
-    const po = pRow * PACKED_WIDTH;
-    const no = nRow * PACKED_WIDTH;
-    const c = w[0]!;
-    let zp = c;
-    let zn = c;
-    let n = c * c;
-    for (let j = 0; j < BASE_WIDTH; j++) {
-      const wj = b[j]!;
-      zp += wj * xs[po + j]!;
-      zn += wj * xs[no + j]!;
-      n += wj * wj;
-    }
-    const yp = (this.meta[po + META]! & bit) !== 0;
-    const yn = (this.meta[no + META]! & bit) !== 0;
-    const hp = yp ? 0.5 * cw : 0.5;
-    const pos = this.kind === 2 ? SLOT_BOOKMARK_POS : SLOT_REPLY_POS;
-    const lp = hp * logLoss(yp ? -zp : zp, this.deferLogs, this.logProducts, yp ? pos : pos + 1);
-    const gp = yp ? -hp * sigmoidSlot[0]! : hp * sigmoidSlot[0]!;
-    const hn = yn ? 0.5 * cw : 0.5;
-    const ln = hn * logLoss(yn ? -zn : zn, this.deferLogs, this.logProducts, yn ? pos : pos + 1);
-    const gn = yn ? -hn * sigmoidSlot[0]! : hn * sigmoidSlot[0]!;
-    const loss = lp + ln + 0.5 * lam * n;
-    if (this.kind === 2) this.lossBookmark = loss;
-    else this.lossReply = loss;
-    if (eta === 0) return;
-    const d = 1 - eta * lam;
-    const ep = eta * gp;
-    const en = eta * gn;
-    w[0] = d * c - (ep + en);
-    for (let j = 0; j < BASE_WIDTH; j++) b[j] = d * b[j]! - (ep * xs[po + j]! + en * xs[no + j]!);
-  }
-
-  private stepStlEmbedding(k: number, pRow: number, nRow: number, eta: number): void {
-    const U = this.U;
-    const I = this.I;
-    const dim = this.dim;
-    const uo = this.userIxs[k]! * dim;
-    const pe = (this.meta[pRow * PACKED_WIDTH + META]! >> 2) * dim;
-    const ne = (this.meta[nRow * PACKED_WIDTH + META]! >> 2) * dim;
-    let up = 0;
-    let un = 0;
-    let nu = 0;
-    let np = 0;
-    let nn = 0;
-    for (let j = 0; j < dim; j++) {
-      const u = U[uo + j]!;
-      const p = I[pe + j]!;
-      const q = I[ne + j]!;
-      up += u * p;
-      un += u * q;
-      nu += u * u;
-      np += p * p;
-      nn += q * q;
-    }
-    const l4 = logLoss(un - up, this.deferLogs, this.logProducts, SLOT_EMBEDDING);
-    const g4 = -sigmoidSlot[0]!;
-    const lam4 = this.lam4;
-    this.lossEmbedding = l4 + 0.5 * lam4 * (nu + np + nn);
-    if (eta === 0) return;
-    const d4 = 1 - eta * lam4;
-    const e4 = eta * g4;
-    for (let j = 0; j < dim; j++) {
-      const u = U[uo + j]!;
-      const p = I[pe + j]!;
-      const q = I[ne + j]!;
-      U[uo + j] = d4 * u - e4 * (p - q);
-      I[pe + j] = d4 * p - e4 * u;
-      I[ne + j] = d4 * q + e4 * u;
-    }
   }
 }
 
