@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { writeFeatureTableArrow } from '../src/adapters/arrow/index.js';
 import { DEFAULT_PARQUET_WRITE_OPTIONS, writeFeatureTableParquet, type ParquetWriteOptions } from '../src/adapters/parquet/index.js';
 import { createDeadLetterFile, loadDataset } from '../src/adapters/recsys16/index.js';
-import type { FileDigest } from '../src/adapters/snapshot/files.js';
+import type { FileDigest } from '../src/adapters/fs/atomic-file.js';
 import {
   SNAPSHOT_FILES,
   buildSnapshotManifest,

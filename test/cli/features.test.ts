@@ -151,7 +151,7 @@ describe('dyadflow features (small hand-made dataset)', () => {
     await writeFile(join(out, 'manifest.json'), '{"formatVersion": 1}');
     const r = await runCli(['features', '--data', data, '--out', out, '--min-item-users', '0', '--min-user-items', '0', '--json']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/features\.arrow: cannot write \(.*\) \[DF_ERR_SNAPSHOT_WRITE\]\n$/);
+    expect(r.stderr).toMatch(/features\.arrow: cannot write \(.*\) \[DF_ERR_WRITE\]\n$/);
     expect(r.stderr).not.toMatch(/ at /);
     expect(r.stdout).toBe('');
     expect((await readdir(out)).sort()).toEqual(['dead-letters.ndjson', 'features.arrow', 'features.parquet']);

@@ -32,7 +32,7 @@ import {
   spreadOfColumnNames,
   type FeatureColumnLayout,
 } from '../snapshot/columns.js';
-import { writeFileAtomic, type FileDigest } from '../snapshot/files.js';
+import { writeFileAtomic, type FileDigest } from '../fs/atomic-file.js';
 
 /** Schema metadata of features.arrow: constant, so the bytes depend only on the table. */
 const SCHEMA_METADATA = new Map([['dyadflow.columns', 'schemas/dyad-features.schema.json']]);

@@ -16,7 +16,7 @@ import {
   spreadOfColumnNames,
   type FeatureColumnLayout,
 } from '../snapshot/columns.js';
-import { commitTmpFile, digestFile, removeTmpFile, snapshotWriteError, tmpPathOf, type FileDigest } from '../snapshot/files.js';
+import { commitTmpFile, digestFile, removeTmpFile, tmpPathOf, writeError, type FileDigest } from '../fs/atomic-file.js';
 
 /** Page compression of features.parquet: none, or SNAPPY (snappyjs, pure JS). */
 export type ParquetCompression = 'none' | 'snappy';
@@ -318,7 +318,7 @@ export async function writeFeatureTableParquet(
     return await finish(writer, path);
   } catch (err) {
     await abandon(opened, path);
-    throw snapshotWriteError(path, err);
+    throw writeError(path, err);
   }
 }
 
@@ -342,7 +342,7 @@ export async function writeFeatureTableParquetRows(
     return await finish(writer, path);
   } catch (err) {
     await abandon(opened, path);
-    throw snapshotWriteError(path, err);
+    throw writeError(path, err);
   }
 }
 

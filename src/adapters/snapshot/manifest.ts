@@ -10,7 +10,7 @@ import type { SubsampleOptions } from '../../core/dataset/subsample.js';
 import type { Table1 } from '../../core/stats/table1.js';
 import { validatorFor } from '../schemas/validators.js';
 import { featureColumns, type FeatureColumn } from './columns.js';
-import { writeFileAtomic, type FileDigest } from './files.js';
+import { writeFileAtomic, type FileDigest } from '../fs/atomic-file.js';
 
 /** The manifest format this code writes and the only one it reads. */
 export const SNAPSHOT_MANIFEST_FORMAT_VERSION = 1;

@@ -10,7 +10,7 @@ import {
   writeFeatureTableArrow,
 } from '../../../src/adapters/arrow/index.js';
 import { featureColumns } from '../../../src/adapters/snapshot/columns.js';
-import { digestBytes } from '../../../src/adapters/snapshot/files.js';
+import { digestBytes } from '../../../src/adapters/fs/atomic-file.js';
 import { randomFeatureTable, tableAsArrays } from '../snapshot/random-table.js';
 
 let dir: string;

@@ -10,7 +10,7 @@ import {
   writeFeatureTableParquetRows,
   type ParquetWriteOptions,
 } from '../../../src/adapters/parquet/index.js';
-import { digestBytes } from '../../../src/adapters/snapshot/files.js';
+import { digestBytes } from '../../../src/adapters/fs/atomic-file.js';
 import { featureColumns } from '../../../src/adapters/snapshot/columns.js';
 import { randomFeatureTable, tableAsArrays } from '../snapshot/random-table.js';
 
@@ -146,10 +146,10 @@ describe('writeFeatureTableParquet (columnar path)', () => {
     expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('reports a write into a missing folder as DF_ERR_SNAPSHOT_WRITE naming the file', async () => {
+  it('reports a write into a missing folder as DF_ERR_WRITE naming the file', async () => {
     const path = join(dir, 'no-such-dir', 'f.parquet');
     await expect(writeFeatureTableParquet(path, randomFeatureTable(3, 1), 'std')).rejects.toMatchObject({
-      code: 'DF_ERR_SNAPSHOT_WRITE',
+      code: 'DF_ERR_WRITE',
       message: expect.stringMatching(/no-such-dir\/f\.parquet: cannot write \(.*ENOENT/),
     });
   });
