@@ -7,16 +7,14 @@ import { report } from './util.js';
 
 function makeTask(rng: Rng, users: number, dyads: number, signal: number) {
   const userIds = new Int32Array(dyads);
-  const itemIds = new Int32Array(dyads);
   const labels = new Uint8Array(dyads);
   const scores = new Float64Array(dyads);
   for (let i = 0; i < dyads; i++) {
     userIds[i] = Math.floor((i * users) / dyads);
-    itemIds[i] = rng.nextInt(25184);
     labels[i] = rng.nextFloat() < 0.3 ? 1 : 0;
     scores[i] = rng.nextNormal() + signal * labels[i]!;
   }
-  return { userIds, itemIds, labels, scores };
+  return { userIds, labels, scores };
 }
 
 /** Times evaluateTask (ranking scores, with calibration) and compareTasks at DAEMON scale. */

@@ -65,7 +65,6 @@ export type ScoreKind = 'logit' | 'probability' | 'ranking';
 /** The evaluated dyads of one task: parallel arrays, one entry per dyad. */
 export interface TaskDyads {
   userIds: Int32Array;
-  itemIds: Int32Array;
   /** 0/1 labels of this task. */
   labels: Uint8Array;
   scores: ScoreArray;
@@ -110,10 +109,10 @@ export interface TaskEvaluation {
 export function evaluateTask(test: TaskDyads, options: EvaluateTaskOptions): TaskEvaluation {
   const n = test.labels.length;
   invariant(
-    test.userIds.length === n && test.itemIds.length === n && test.scores.length === n,
+    test.userIds.length === n && test.scores.length === n,
     'test dyad arrays differ in length',
   );
-  const ranking: PerUserRanking = perUserRanking(test.userIds, test.itemIds, test.labels, test.scores);
+  const ranking: PerUserRanking = perUserRanking(test.userIds, test.labels, test.scores);
   let positives = 0;
   for (let i = 0; i < n; i++) if (test.labels[i] !== 0) positives++;
   const users = ranking.ap1.userIds.length;

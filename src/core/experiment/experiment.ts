@@ -162,7 +162,7 @@ function scoresOf(model: Model, table: FeatureTable, task: Fig2Task, rows: Int32
 /** The dyads of `rows` for one task of a model: ids, labels and scores. */
 function taskDyads(model: Model, table: FeatureTable, task: Fig2Task, rows: Int32Array): { dyads: TaskDyads; kind: ScoreKind } {
   const { scores, kind } = scoresOf(model, table, task, rows);
-  return { dyads: { userIds: idsAt(table.userIds, rows), itemIds: idsAt(table.itemIds, rows), labels: labelsOf(table, task, rows), scores }, kind };
+  return { dyads: { userIds: idsAt(table.userIds, rows), labels: labelsOf(table, task, rows), scores }, kind };
 }
 
 /** Evaluates a task on the validation rows, choosing its threshold (and calibration) there: the selection step. */

@@ -6,7 +6,6 @@ import { Rng } from '../../../src/core/random/rng.js';
 function dyads(rows: Array<[user: number, item: number, label: number, score: number]>): TaskDyads {
   return {
     userIds: Int32Array.from(rows.map((r) => r[0])),
-    itemIds: Int32Array.from(rows.map((r) => r[1])),
     labels: Uint8Array.from(rows.map((r) => r[2])),
     scores: Float64Array.from(rows.map((r) => r[3])),
   };
