@@ -206,7 +206,7 @@ function mask(table: FeatureTable, pick: (r: number) => boolean): Uint8Array {
  * chosen thresholds and calibrations. Ties in validation F1 keep the earlier grid point.
  */
 export function runExperiment(table: FeatureTable, opts: ExperimentOptions, hooks: ExperimentHooks = {}): ExperimentResult {
-  const validation = validationMask(table);
+  const validation = validationMask(table, opts.model.seed ?? 1);
   const fitMask = mask(table, (r) => table.split[r] === SPLIT.train && validation[r] === 0);
   const trainMask = mask(table, (r) => table.split[r] === SPLIT.train);
   const testRows = rowsWhere(mask(table, (r) => table.split[r] === SPLIT.test));
