@@ -30,6 +30,11 @@ export interface PerUserRanking {
   ap5Norm: PerUserValues;
   /** Users with at least one positive dyad. */
   usersWithPositive: number;
+  /**
+   * The (positive, negative) pairs of the same user, summed over users, and twice the number correctly
+   * ordered among them (ties count 1 of 2): the within-user part of the pooled AUC's pair count.
+   */
+  withinUserPairs: { pairs: number; correctDoubled: number };
 }
 
 function checkInputs(userIds: Int32Array | null, labels: Uint8Array, scores: ScoreArray): void {
@@ -153,6 +158,8 @@ export function perUserRanking(userIds: Int32Array, labels: Uint8Array, scores: 
   const aucAll = new Float64Array(users);
   let aucCount = 0;
   let usersWithPositive = 0;
+  let withinPairs = 0;
+  let withinCorrect2 = 0;
 
   let u = 0;
   let start = 0;
@@ -175,8 +182,11 @@ export function perUserRanking(userIds: Int32Array, labels: Uint8Array, scores: 
     const negatives = count - positives;
     if (positives > 0 && negatives > 0) {
       aucUserIdsAll[aucCount] = userId;
-      aucAll[aucCount] = aucFromDoubledRankSum(doubledPositiveRankSum(order, start, count, labels, scores), positives, negatives);
+      const sum2 = doubledPositiveRankSum(order, start, count, labels, scores);
+      aucAll[aucCount] = aucFromDoubledRankSum(sum2, positives, negatives);
       aucCount++;
+      withinPairs += positives * negatives;
+      withinCorrect2 += sum2 - positives * (positives + 1);
     }
     u++;
     start = end;
@@ -188,6 +198,7 @@ export function perUserRanking(userIds: Int32Array, labels: Uint8Array, scores: 
     ap5: { userIds: apUserIds.slice(), values: ap5 },
     ap5Norm: { userIds: apUserIds.slice(), values: ap5Norm },
     usersWithPositive,
+    withinUserPairs: { pairs: withinPairs, correctDoubled: withinCorrect2 },
   };
 }
 
@@ -196,12 +207,18 @@ export function perUserRanking(userIds: Int32Array, labels: Uint8Array, scores: 
  * negative) pairs, ties ½. `null` when there is no positive or no negative.
  */
 export function pooledAuc(labels: Uint8Array, scores: ScoreArray): number | null {
+  const c = pooledPairCounts(labels, scores);
+  return c.pairs === 0 ? null : c.correctDoubled / (2 * c.pairs);
+}
+
+/** All (positive, negative) pairs of the dyads and twice the number correctly ordered (ties count 1 of 2). */
+export function pooledPairCounts(labels: Uint8Array, scores: ScoreArray): { pairs: number; correctDoubled: number } {
   checkInputs(null, labels, scores);
   const n = labels.length;
   let positives = 0;
   for (let i = 0; i < n; i++) if (labels[i] !== 0) positives++;
   const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return null;
+  if (positives === 0 || negatives === 0) return { pairs: 0, correctDoubled: 0 };
   // Sort each class's scores natively, then count, for every positive, the negatives below it (and ½ of
   // those equal) with one merge walk: the same pair count as the mid-rank formula, without a comparator sort.
   const pos = new Float64Array(positives);
@@ -222,7 +239,16 @@ export function pooledAuc(labels: Uint8Array, scores: ScoreArray): number | null
     while (belowOrEqual < negatives && neg[belowOrEqual]! <= s) belowOrEqual++;
     correct2 += below + belowOrEqual;
   }
-  return correct2 / (2 * positives * negatives);
+  return { pairs: positives * negatives, correctDoubled: correct2 };
+}
+
+/** Number of distinct values among the scores (a model with very few is degenerate: issue 10). */
+export function distinctValueCount(scores: ScoreArray): number {
+  if (scores.length === 0) return 0;
+  const sorted = Float64Array.from(scores).sort();
+  let distinct = 1;
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
+  return distinct;
 }
 
 /** Mean of a per-user metric, summed in ascending user id order; `null` when no user qualifies. */
