@@ -7,16 +7,14 @@ import { report } from './util.js';
 
 function makeTask(rng: Rng, users: number, dyads: number, signal: number) {
   const userIds = new Int32Array(dyads);
-  const itemIds = new Int32Array(dyads);
   const labels = new Uint8Array(dyads);
   const scores = new Float64Array(dyads);
   for (let i = 0; i < dyads; i++) {
     userIds[i] = Math.floor((i * users) / dyads);
-    itemIds[i] = rng.nextInt(25184);
     labels[i] = rng.nextFloat() < 0.3 ? 1 : 0;
     scores[i] = rng.nextNormal() + signal * labels[i]!;
   }
-  return { userIds, itemIds, labels, scores };
+  return { userIds, labels, scores };
 }
 
 /** Times evaluateTask (ranking scores, with calibration) and compareTasks at DAEMON scale. */
@@ -36,7 +34,13 @@ export default async function bench(args: string[]): Promise<void> {
   const t2 = performance.now();
   const comparison = compareTasks(stl, mtl);
   const t3 = performance.now();
+  // A constant scorer: one tie group per user, the tie-aware expectation's worst case for the sort and AP@k.
+  const constant = { ...stlTest, scores: new Float64Array(dyads) };
+  const t4 = performance.now();
+  evaluateTask(constant, options);
+  const t5 = performance.now();
   report('evaluate', 'evaluateTask', (t1 - t0) / 1000, 's', { dyads, users, dyadsPerSecond: Math.round(dyads / ((t1 - t0) / 1000)) });
   report('evaluate', 'evaluateTask (second)', (t2 - t1) / 1000, 's', { dyads, users });
   report('evaluate', 'compareTasks', (t3 - t2) / 1000, 's', { users, pAuc: comparison.pValues.auc });
+  report('evaluate', 'evaluateTask (constant scores, all tied)', (t5 - t4) / 1000, 's', { dyads, users });
 }

@@ -1,12 +1,14 @@
 // The paper's experiment end to end (issue 5; architecture.md, batch driver), top to bottom:
 //   RecSys 2016 files ─▶ loadDataset (bad rows → dead letters) ─▶ subsample ─▶ Table 1 (before, after)
-//   ─▶ buildFeatureTable (point in time by default) ─▶ runExperiment (selection on validation, STL and MTL,
-//   Fig. 2 on test) ─▶ OUT/results.json, report.md, loss-*.svg, models/<kind>/.
+//   ─▶ buildFeatureTable (point in time by default) ─▶ runExperiment (selection on validation, STL, MTL and
+//   variants, baselines, the oracle when DIR/truth.json exists, Fig. 2 on test) ─▶ OUT/results.json, report.md,
+//   loss-*.svg, models/<kind>/. Nothing left after subsampling is an InputError (exit 2).
 // results.json is deterministic (no timings); timings go to the caller (--json, log).
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createDeadLetterFile, createDeadLetterMemory, loadDataset, type DeadLetterSink } from '../src/adapters/recsys16/index.js';
+import { TRUTH_FILE, createDeadLetterFile, createDeadLetterMemory, loadDataset, readTruthFile, type DeadLetterSink } from '../src/adapters/recsys16/index.js';
+import { InputError } from '../src/core/errors.js';
 import { fingerprintTable } from '../src/adapters/model-store/fingerprint.js';
 import { saveModel } from '../src/adapters/model-store/model-store.js';
 import { subsample, type SubsampleOptions } from '../src/core/dataset/subsample.js';
@@ -14,9 +16,11 @@ import type { Dataset } from '../src/core/events/tables.js';
 import { buildFeatureTable, type FeatureOptions } from '../src/core/features/build-feature-table.js';
 import { computeTable1 } from '../src/core/stats/table1.js';
 import { runExperiment, type ExperimentOptions } from '../src/core/experiment/experiment.js';
+import { dataFlags } from '../src/core/experiment/flags.js';
+import { recommendModelKind } from '../src/core/experiment/recommend.js';
 import { RESULTS_FORMAT_VERSION, type ReproduceResults } from '../src/core/experiment/results.js';
 import { renderLossCurves, renderReproduceReport } from '../src/core/experiment/report.js';
-import type { EpochLoss, ModelKind } from '../src/core/model/index.js';
+import type { EpochLoss } from '../src/core/model/index.js';
 
 /** Inputs of a reproduce run. */
 export interface ReproduceRequest {
@@ -71,23 +75,37 @@ export async function runReproduce(req: ReproduceRequest): Promise<ReproduceOutc
     await deadLetters.close();
   }
   const input = { droppedDeletes: loaded.droppedDeletes, badRows: loaded.badRows };
+  // The generator's truth of a synthetic dataset (the oracle row); absent for other data. Features never see it.
+  const truth = await readTruthFile(join(req.dataDir, TRUTH_FILE));
 
   phase('subsample');
   const before = computeTable1(loaded);
   const ds = subsample(loaded, req.subsample);
   loaded = undefined;
   const after = computeTable1(ds);
+  if (after.users === 0 || after.dyads === 0) {
+    const t = req.subsample;
+    throw new InputError(
+      'DF_ERR_EMPTY_AFTER_SUBSAMPLE',
+      `nothing left after subsampling with --min-item-users ${t.minItemUsers} --min-user-items ${t.minUserItems}: ` +
+        `${before.users} users, ${before.offers} offers, ${before.dyads} dyads before; ${after.users} users, ${after.offers} offers, ` +
+        `${after.dyads} dyads after (lower the thresholds; 0 keeps everything)`,
+    );
+  }
 
   phase('features');
   const { table, report } = buildFeatureTable(ds, req.features);
 
   phase('train+evaluate');
-  const experiment = runExperiment(table, req.experiment, { onTraining: req.onTraining, onEpoch: req.onEpoch });
+  const experimentOptions: ExperimentOptions = { ...req.experiment, splitSeed: req.features.seed };
+  const experiment = runExperiment(table, experimentOptions, { onTraining: req.onTraining, onEpoch: req.onEpoch }, { truth });
   const dataFingerprint = fingerprintTable(table);
+  const flags = [...dataFlags(report), ...experiment.flags];
+  for (const f of flags) req.warn?.(f.message);
 
   const results: ReproduceResults = {
     formatVersion: RESULTS_FORMAT_VERSION,
-    options: { subsample: req.subsample, features: req.features, experiment: req.experiment },
+    options: { subsample: req.subsample, features: req.features, experiment: experimentOptions },
     input,
     table1: { before, after },
     features: report,
@@ -96,6 +114,10 @@ export async function runReproduce(req: ReproduceRequest): Promise<ReproduceOutc
     fig2: experiment.fig2,
     nullReasons: experiment.nullReasons,
     decisions: experiment.decisions,
+    flags,
+    oracle: experiment.oracle,
+    variants: experiment.variants,
+    recommendation: recommendModelKind([experiment.fig2]),
     dataFingerprint,
   };
 
@@ -107,7 +129,7 @@ export async function runReproduce(req: ReproduceRequest): Promise<ReproduceOutc
       await writeAtomic(join(out, name), svg);
       files.push(name);
     }
-    for (const kind of Object.keys(experiment.models) as ModelKind[]) {
+    for (const kind of Object.keys(experiment.models)) {
       await saveModel(join(out, 'models', kind), experiment.models[kind], {
         dataFingerprint,
         metrics: { fig2: results.fig2 },

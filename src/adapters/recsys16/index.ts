@@ -15,3 +15,4 @@ export {
   type RecsysWriter,
   type UserProfileRow,
 } from './write.js';
+export { TRUTH_FILE, parseTruth, readTruthFile, serializeTruth, writeTruthFile } from './truth.js';

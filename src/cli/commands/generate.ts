@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { SYNTH_PRESETS, buildSynthetic, type SynthPresetName, type SynthSummary } from '../../core/synth/index.js';
-import { createImpressionWriter, createInteractionWriter, createItemWriter, createUserWriter } from '../../adapters/recsys16/index.js';
+import { TRUTH_FILE, createImpressionWriter, createInteractionWriter, createItemWriter, createUserWriter, writeTruthFile } from '../../adapters/recsys16/index.js';
 import { EXIT, type CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
 import type { CommandModule } from './index.js';
@@ -46,6 +46,7 @@ export async function writeSynthetic(
     if ((++done & 0xffff) === 0) onProgress(done, total);
   }
   await Promise.all([users.close(), items.close(), interactions.close(), impressions.close()]);
+  await writeTruthFile(join(outDir, TRUTH_FILE), ds.truth()); // the oracle's truth; features never read it
   onProgress(total, total);
   return s;
 }

@@ -66,7 +66,7 @@ export const reproduceCommand: CommandModule = (program: Command, io: CliIo, set
     .option('--epsilon <x>', 'stop when the epoch loss changes by less than this', String(m.epsilon))
     .option('--embedding-gradient <g>', 'ranking: U, I learn from task 4 only (authors); shared: tasks 1-3 too', m.embeddingGradient)
     .option('--precision <p>', 'parameter storage: float64 or float32', m.precision)
-    .option('--grid-l2 <list>', 'λ values tried on validation (comma-separated)', list(DEFAULT_SELECTION_GRID.l2))
+    .option('--grid-l2 <list>', "λ values tried on validation (comma-separated); each task's λ is chosen among them by validation per-user AUC", list(DEFAULT_SELECTION_GRID.l2))
     .option('--grid-bookmark-weight <list>', 'bookmark positive-class weights tried', list(DEFAULT_SELECTION_GRID.bookmarkWeight))
     .option('--grid-reply-weight <list>', 'reply positive-class weights tried', list(DEFAULT_SELECTION_GRID.replyWeight))
     .option('--thresholds <list>', 'F1 decision thresholds tried on validation', list(PAPER_THRESHOLD_GRID))
@@ -139,13 +139,19 @@ export const reproduceCommand: CommandModule = (program: Command, io: CliIo, set
             options: r.options,
             rows: r.rows,
             features: r.features,
-            selection: Object.fromEntries(Object.entries(r.runs).map(([k, run]) => [k, { chosen: run.chosen, grid: run.grid, epochs: run.epochs }])),
+            selection: Object.fromEntries(
+              Object.entries(r.runs).map(([k, run]) => [k, { search: run.search, chosen: run.chosen, selection: run.selection, grid: run.grid, epochs: run.epochs }]),
+            ),
+            flags: r.flags,
+            oracle: r.oracle,
+            recommendation: r.recommendation,
             files: outcome.files,
           }) + '\n',
         );
       } else {
         io.stdout('Table 1\n\n' + renderTable1Markdown(r.table1.before, r.table1.after) + '\n');
-        io.stdout('Fig. 2\n\n' + renderFig2Markdown(r.fig2, { nullReasons: r.nullReasons }));
+        io.stdout('Fig. 2\n\n' + renderFig2Markdown(r.fig2, { nullReasons: r.nullReasons, flags: r.flags }));
+        io.stdout(`\nRecommended model kind: ${r.recommendation.kind}: ${r.recommendation.reason}.\n`);
         if (flags.out) io.stdout(`\nwrote ${outcome.files.join(', ')} to ${flags.out}\n`);
       }
       setExit(EXIT.ok);

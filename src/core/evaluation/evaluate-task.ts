@@ -10,7 +10,7 @@ import {
   sigmoidAll,
   type Calibration,
 } from './classification.js';
-import { meanOfValues, perUserRanking, pooledAuc, type PerUserRanking, type PerUserValues, type ScoreArray } from './ranking.js';
+import { distinctValueCount, meanOfValues, perUserRanking, pooledPairCounts, type PerUserRanking, type PerUserValues, type ScoreArray } from './ranking.js';
 import { rankSumTest, wilcoxonSignedRank, type RankSumResult, type SignedRankResult } from './significance.js';
 
 /** The four rows of the paper's Fig. 2, in its order. */
@@ -39,14 +39,50 @@ export interface PValues {
   map5: number | null;
 }
 
-/** One row of Fig. 2 as JSON (the shape issue 5 fixes). */
+/** The baselines of Fig. 2 (method.md §7): the random expectation, item popularity, the smoothed item rate, and on synthetic data the oracle. */
+export const BASELINE_NAMES = ['random', 'popularity', 'itemRate', 'oracle'] as const;
+/** A baseline row's name. */
+export type BaselineName = (typeof BASELINE_NAMES)[number];
+
+/** A baseline or variant row: the same metric fields as STL and MTL, and its per-user tests against both. */
+export interface Fig2Row extends TaskMetrics {
+  /** Wilcoxon signed-rank of this row against STL, per user paired by user id. */
+  pValuesVsStl: PValues;
+  /** Wilcoxon signed-rank of this row against the paper's MTL. */
+  pValuesVsMtl: PValues;
+}
+
+/** The per-user metrics that are tested. */
+export const TESTED_METRICS = ['auc', 'map1', 'map5'] as const;
+/** One of them. */
+export type TestedMetric = (typeof TESTED_METRICS)[number];
+
+/** A model row against the best baseline on one metric: the gap (model − baseline), the test, the verdict. */
+export interface AgainstBaseline {
+  baseline: BaselineName;
+  gap: number | null;
+  p: number | null;
+  /** Higher and significant (Wilcoxon signed-rank p < 0.01). */
+  beats: boolean;
+}
+
+/** One row of Fig. 2 as JSON (issue 5's shape, with issue 10's baselines and variants beside). */
 export interface Fig2Entry {
   stl: TaskMetrics;
+  /** Always the paper's MTL. */
   mtl: TaskMetrics;
   /** Wilcoxon signed-rank on the per-user values paired by user id: these set the ↓ marks. */
   pValues: PValues;
   /** The paper's rank-sum test on the same users' values, reported beside. */
   pValuesRankSum: PValues;
+  /** random, popularity, itemRate always; oracle only on synthetic data with its truth file. */
+  baselines: Partial<Record<BaselineName, Fig2Row>>;
+  /** Further model kinds (e.g. bilinear, stacking), by name; empty when none ran. */
+  variants: Record<string, Fig2Row>;
+  /** Per tested metric, the best of random, popularity and itemRate (the oracle is a ceiling, not a baseline). */
+  bestBaseline: Record<TestedMetric, { name: BaselineName; value: number } | null>;
+  /** Per model row ('stl', 'mtl', 'variants.<name>') and tested metric: against the best baseline. */
+  againstBestBaseline: Record<string, Record<TestedMetric, AgainstBaseline | null>>;
 }
 /** The Fig. 2 table: one entry per task. */
 export type Fig2 = Record<Fig2Task, Fig2Entry>;
@@ -65,7 +101,6 @@ export type ScoreKind = 'logit' | 'probability' | 'ranking';
 /** The evaluated dyads of one task: parallel arrays, one entry per dyad. */
 export interface TaskDyads {
   userIds: Int32Array;
-  itemIds: Int32Array;
   /** 0/1 labels of this task. */
   labels: Uint8Array;
   scores: ScoreArray;
@@ -98,6 +133,16 @@ export interface TaskEvaluation {
   /** The calibration fitted for ranking scores (null for logit scores). */
   calibration: Calibration | null;
   counts: { dyads: number; positives: number; users: number; usersWithPositive: number; usersWithBothClasses: number };
+  /** Distinct values among the test scores (fewer than 10: a degenerate model, flagged). */
+  distinctScores: number;
+  /** F1 of predicting every test dyad positive, 2P/(2P + N); null without a positive. */
+  allPositiveF1: number | null;
+  /**
+   * The pooled AUC split by pair: on (positive, negative) pairs of the same user, and of different users
+   * (null where there is no such pair). A pooled AUC above chance whose within-user part is at chance only
+   * separates users (per-user base rates), not items.
+   */
+  pooledParts: { withinUsers: number | null; betweenUsers: number | null };
   /** Per-user values, user ids ascending, for pairing across models. */
   perUser: { auc: PerUserValues; ap1: PerUserValues; ap5: PerUserValues; ap5Norm: PerUserValues };
 }
@@ -110,10 +155,10 @@ export interface TaskEvaluation {
 export function evaluateTask(test: TaskDyads, options: EvaluateTaskOptions): TaskEvaluation {
   const n = test.labels.length;
   invariant(
-    test.userIds.length === n && test.itemIds.length === n && test.scores.length === n,
+    test.userIds.length === n && test.scores.length === n,
     'test dyad arrays differ in length',
   );
-  const ranking: PerUserRanking = perUserRanking(test.userIds, test.itemIds, test.labels, test.scores);
+  const ranking: PerUserRanking = perUserRanking(test.userIds, test.labels, test.scores);
   let positives = 0;
   for (let i = 0; i < n; i++) if (test.labels[i] !== 0) positives++;
   const users = ranking.ap1.userIds.length;
@@ -121,7 +166,14 @@ export function evaluateTask(test: TaskDyads, options: EvaluateTaskOptions): Tas
 
   const auc = meanOfValues(ranking.auc.values);
   if (auc === null) nullReasons.auc = 'no test user has both a positive and a negative dyad';
-  const aucPooled = pooledAuc(test.labels, test.scores);
+  const pooled = pooledPairCounts(test.labels, test.scores);
+  const aucPooled = pooled.pairs === 0 ? null : pooled.correctDoubled / (2 * pooled.pairs);
+  const within = ranking.withinUserPairs;
+  const betweenPairs = pooled.pairs - within.pairs;
+  const pooledParts = {
+    withinUsers: within.pairs === 0 ? null : within.correctDoubled / (2 * within.pairs),
+    betweenUsers: betweenPairs === 0 ? null : (pooled.correctDoubled - within.correctDoubled) / (2 * betweenPairs),
+  };
   if (aucPooled === null) nullReasons.aucPooled = n === 0 ? 'no test dyad' : positives === 0 ? 'no positive test dyad' : 'no negative test dyad';
   const map1 = meanOfValues(ranking.ap1.values);
   const map5 = meanOfValues(ranking.ap5.values);
@@ -197,6 +249,9 @@ export function evaluateTask(test: TaskDyads, options: EvaluateTaskOptions): Tas
     validationF1,
     thresholdNote,
     calibration,
+    distinctScores: distinctValueCount(test.scores),
+    allPositiveF1: positives === 0 ? null : (2 * positives) / (2 * positives + (n - positives)),
+    pooledParts,
     counts: {
       dyads: n,
       positives,
@@ -262,28 +317,94 @@ export function compareTasks(stl: TaskEvaluation, mtl: TaskEvaluation): TaskComp
   return { pValues, pValuesRankSum, tests };
 }
 
-/** One Fig. 2 row from the STL and MTL evaluations of a task. */
-export function fig2Entry(stl: TaskEvaluation, mtl: TaskEvaluation): Fig2Entry {
-  const comparison = compareTasks(stl, mtl);
-  return { stl: { ...stl.metrics }, mtl: { ...mtl.metrics }, pValues: comparison.pValues, pValuesRankSum: comparison.pValuesRankSum };
+/** Every evaluation of one task: the two models, the baselines and the variants. */
+export interface TaskRows {
+  stl: TaskEvaluation;
+  mtl: TaskEvaluation;
+  baselines: Partial<Record<BaselineName, TaskEvaluation>>;
+  variants: Record<string, TaskEvaluation>;
 }
 
-/** Why metrics are null, per task and model: what the report prints under the Fig. 2 table. */
-export type Fig2NullReasons = Partial<Record<Fig2Task, { stl?: NullReasons; mtl?: NullReasons }>>;
+/** A baseline or variant row: its metrics and its Wilcoxon p-values against STL and MTL. */
+function rowAgainst(row: TaskEvaluation, stl: TaskEvaluation, mtl: TaskEvaluation): Fig2Row {
+  return { ...row.metrics, pValuesVsStl: compareTasks(stl, row).pValues, pValuesVsMtl: compareTasks(mtl, row).pValues };
+}
 
-/** The Fig. 2 table and the reasons for its nulls, from the STL and MTL evaluations of every task. */
-export function buildFig2(evaluations: Record<Fig2Task, { stl: TaskEvaluation; mtl: TaskEvaluation }>): {
-  fig2: Fig2;
-  nullReasons: Fig2NullReasons;
-} {
+/** One Fig. 2 row from the evaluations of a task (baselines and variants optional). */
+export function fig2Entry(
+  stl: TaskEvaluation,
+  mtl: TaskEvaluation,
+  baselines: Partial<Record<BaselineName, TaskEvaluation>> = {},
+  variants: Record<string, TaskEvaluation> = {},
+  alpha: number = SIGNIFICANCE_LEVEL,
+): Fig2Entry {
+  const comparison = compareTasks(stl, mtl);
+  const baselineRows: Partial<Record<BaselineName, Fig2Row>> = {};
+  for (const name of BASELINE_NAMES) {
+    const b = baselines[name];
+    if (b) baselineRows[name] = rowAgainst(b, stl, mtl);
+  }
+  const variantRows: Record<string, Fig2Row> = {};
+  for (const name of Object.keys(variants).sort()) variantRows[name] = rowAgainst(variants[name]!, stl, mtl);
+
+  const bestBaseline = {} as Fig2Entry['bestBaseline'];
+  for (const metric of TESTED_METRICS) {
+    let best: { name: BaselineName; value: number } | null = null;
+    for (const name of ['random', 'popularity', 'itemRate'] as const) {
+      const v = baselines[name]?.metrics[metric] ?? null;
+      // Ties keep the simpler baseline (this order): a model must beat it either way.
+      if (v !== null && (best === null || v > best.value)) best = { name, value: v };
+    }
+    bestBaseline[metric] = best;
+  }
+  const models: [string, TaskEvaluation][] = [['stl', stl], ['mtl', mtl], ...Object.keys(variants).sort().map((n): [string, TaskEvaluation] => [`variants.${n}`, variants[n]!])];
+  const againstBestBaseline: Fig2Entry['againstBestBaseline'] = {};
+  for (const [label, model] of models) {
+    const perMetric = {} as Record<TestedMetric, AgainstBaseline | null>;
+    for (const metric of TESTED_METRICS) {
+      const best = bestBaseline[metric];
+      const value = model.metrics[metric];
+      if (best === null) {
+        perMetric[metric] = null;
+        continue;
+      }
+      const p = compareTasks(baselines[best.name]!, model).pValues[metric];
+      const gap = value === null ? null : value - best.value;
+      perMetric[metric] = { baseline: best.name, gap, p, beats: gap !== null && gap > 0 && p !== null && p < alpha };
+    }
+    againstBestBaseline[label] = perMetric;
+  }
+  return {
+    stl: { ...stl.metrics },
+    mtl: { ...mtl.metrics },
+    pValues: comparison.pValues,
+    pValuesRankSum: comparison.pValuesRankSum,
+    baselines: baselineRows,
+    variants: variantRows,
+    bestBaseline,
+    againstBestBaseline,
+  };
+}
+
+/** Why metrics are null, per task and row ('stl', 'mtl', 'baselines.<name>', 'variants.<name>'). */
+export type Fig2NullReasons = Partial<Record<Fig2Task, Record<string, NullReasons>>>;
+
+/** The Fig. 2 table and the reasons for its nulls, from every evaluation of every task. */
+export function buildFig2(evaluations: Record<Fig2Task, TaskRows>): { fig2: Fig2; nullReasons: Fig2NullReasons } {
   const fig2 = {} as Fig2;
   const nullReasons: Fig2NullReasons = {};
   for (const task of FIG2_TASKS) {
-    const { stl, mtl } = evaluations[task];
-    fig2[task] = fig2Entry(stl, mtl);
-    if (Object.keys(stl.nullReasons).length > 0 || Object.keys(mtl.nullReasons).length > 0) {
-      nullReasons[task] = { stl: { ...stl.nullReasons }, mtl: { ...mtl.nullReasons } };
-    }
+    const rows = evaluations[task];
+    fig2[task] = fig2Entry(rows.stl, rows.mtl, rows.baselines, rows.variants);
+    const labelled: [string, TaskEvaluation][] = [
+      ['stl', rows.stl],
+      ['mtl', rows.mtl],
+      ...BASELINE_NAMES.filter((b) => rows.baselines[b]).map((b): [string, TaskEvaluation] => [`baselines.${b}`, rows.baselines[b]!]),
+      ...Object.keys(rows.variants).sort().map((v): [string, TaskEvaluation] => [`variants.${v}`, rows.variants[v]!]),
+    ];
+    const reasons: Record<string, NullReasons> = {};
+    for (const [label, e] of labelled) if (Object.keys(e.nullReasons).length > 0) reasons[label] = { ...e.nullReasons };
+    if (Object.keys(reasons).length > 0) nullReasons[task] = reasons;
   }
   return { fig2, nullReasons };
 }

@@ -1,6 +1,6 @@
 // Public API of the evaluation stage (method.md §7): metrics, calibration, significance, Fig. 2 types.
 export { erfc, normalCdf, normalSf, sigmoid, softplus } from './special.js';
-export { evaluationOrder, meanOfValues, perUserRanking, pooledAuc } from './ranking.js';
+export { distinctValueCount, evaluationOrder, meanOfValues, perUserRanking, pooledAuc, pooledPairCounts } from './ranking.js';
 export type { PerUserRanking, PerUserValues, ScoreArray } from './ranking.js';
 export {
   applyCalibration,
@@ -16,10 +16,13 @@ export {
 export type { Calibration, Confusion, ThresholdChoice } from './classification.js';
 export { rankSumTest, wilcoxonSignedRank } from './significance.js';
 export type { RankSumOptions, RankSumResult, SignedRankOptions, SignedRankResult, TestMethod } from './significance.js';
-export { buildFig2, compareTasks, evaluateTask, FIG2_TASKS, fig2Entry, pairByUser, SIGNIFICANCE_LEVEL } from './evaluate-task.js';
+export { BASELINE_NAMES, buildFig2, compareTasks, evaluateTask, FIG2_TASKS, fig2Entry, pairByUser, SIGNIFICANCE_LEVEL, TESTED_METRICS } from './evaluate-task.js';
 export type {
+  AgainstBaseline,
+  BaselineName,
   EvaluateTaskOptions,
   Fig2,
+  Fig2Row,
   Fig2Entry,
   Fig2NullReasons,
   Fig2Task,
@@ -31,4 +34,6 @@ export type {
   TaskDyads,
   TaskEvaluation,
   TaskMetrics,
+  TaskRows,
+  TestedMetric,
 } from './evaluate-task.js';

@@ -2,9 +2,11 @@
 // (positive, negative) pairs of a user, ties ½), pooled AUC, and AP@k as the authors' code computes it
 // (authors-code.md §5.3: AP_u@k = (1/k) Σ_{j<=k} r_j · precision@j).
 //
-// Order of a user's dyads (it decides AP@k when scores tie): score descending, then item id ascending,
-// then input position. AUC does not depend on that order: tied scores get mid-ranks, so a tied
-// (positive, negative) pair counts ½ whatever the order.
+// Every metric is tie-aware: tied scores count as the expectation over all their orders (issue 10), so no
+// metric depends on item ids or on the input order, and a constant scorer gets exactly the random scorer's
+// expected value. AUC: a tied (positive, negative) pair counts ½ (mid-ranks). AP@k: the closed form of
+// McSherry & Najork ("Computing information retrieval performance measures efficiently in the presence of
+// tied scores", ECIR 2008), derived for the authors' AP@k in `tieAwarePrecisionSum`.
 import { invariant } from '../errors.js';
 
 /** Scores of dyads, one per dyad; higher means "more likely positive". */
@@ -28,33 +30,32 @@ export interface PerUserRanking {
   ap5Norm: PerUserValues;
   /** Users with at least one positive dyad. */
   usersWithPositive: number;
+  /**
+   * The (positive, negative) pairs of the same user, summed over users, and twice the number correctly
+   * ordered among them (ties count 1 of 2): the within-user part of the pooled AUC's pair count.
+   */
+  withinUserPairs: { pairs: number; correctDoubled: number };
 }
 
-function checkInputs(userIds: Int32Array | null, itemIds: Int32Array | null, labels: Uint8Array, scores: ScoreArray): void {
+function checkInputs(userIds: Int32Array | null, labels: Uint8Array, scores: ScoreArray): void {
   const n = labels.length;
   invariant(scores.length === n, `scores (${scores.length}) and labels (${n}) differ in length`);
   if (userIds) invariant(userIds.length === n, `userIds (${userIds.length}) and labels (${n}) differ in length`);
-  if (itemIds) invariant(itemIds.length === n, `itemIds (${itemIds.length}) and labels (${n}) differ in length`);
   for (let i = 0; i < n; i++) invariant(!Number.isNaN(scores[i]!), `score of dyad ${i} is NaN`);
 }
 
 /**
- * Positions of the dyads in evaluation order: user id ascending, score descending, item id ascending,
- * then input position, so the order never depends on how the input happened to be arranged
- * (except for exact duplicates of (user, item, score)).
+ * Positions of the dyads grouped by user id ascending, each user's dyads by score descending. The order
+ * within a group of tied scores is left to the sort: no metric below depends on it.
  */
-export function evaluationOrder(userIds: Int32Array, itemIds: Int32Array, scores: ScoreArray): Uint32Array {
+export function evaluationOrder(userIds: Int32Array, scores: ScoreArray): Uint32Array {
   const n = userIds.length;
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   const withinUser = (a: number, b: number): number => {
     const sa = scores[a]!;
     const sb = scores[b]!;
-    if (sa > sb) return -1;
-    if (sa < sb) return 1;
-    const di = itemIds[a]! - itemIds[b]!;
-    if (di !== 0) return di;
-    return a - b;
+    return sa > sb ? -1 : sa < sb ? 1 : 0;
   };
   let grouped = true;
   for (let i = 1; i < n && grouped; i++) if (userIds[i]! < userIds[i - 1]!) grouped = false;
@@ -71,6 +72,43 @@ export function evaluationOrder(userIds: Int32Array, itemIds: Int32Array, scores
     start = end;
   }
   return order;
+}
+
+/**
+ * Σ_{j<=k} E[r_j · precision@j] over the uniformly random orders of the tied scores, for one user whose
+ * `count` dyads are listed by descending score at `order[start..)`: the numerator of the authors' AP@k.
+ *
+ * Derivation (the expectation McSherry & Najork take for precision-based measures, ECIR 2008 §3): a tie
+ * group holds n dyads, r of them positive, at ranks s+1..s+n, with R positives ranked before it. For the
+ * group's i-th rank j = s+i, r_j·hits_j (hits_j = positives in the top j) has expectation
+ *   P(r_j = 1) · E[hits_j | r_j = 1] = (r/n) · (R + 1 + (i−1)(r−1)/(n−1)),
+ * since, given a positive at j, the i−1 group ranks above it hold a uniform draw of i−1 of the other n−1
+ * dyads, r−1 of them positive (hypergeometric mean). Dividing by j and summing over j <= k gives the sum;
+ * with no ties (n = 1) each term is hits_j / j exactly, as in the authors' code.
+ */
+function tieAwarePrecisionSum(order: Uint32Array, start: number, count: number, labels: Uint8Array, scores: ScoreArray, k: number): number {
+  let sum = 0;
+  let before = 0; // ranks above the current group (s)
+  let positivesBefore = 0; // R
+  while (before < count && before < k) {
+    const s = scores[order[start + before]!]!;
+    let end = before + 1;
+    let r = labels[order[start + before]!] !== 0 ? 1 : 0;
+    while (end < count && scores[order[start + end]!] === s) {
+      if (labels[order[start + end]!] !== 0) r++;
+      end++;
+    }
+    const n = end - before;
+    if (r > 0) {
+      const last = Math.min(n, k - before);
+      for (let i = 1; i <= last; i++) {
+        sum += ((r / n) * (positivesBefore + 1 + ((i - 1) * (r - 1)) / Math.max(1, n - 1))) / (before + i);
+      }
+    }
+    positivesBefore += r;
+    before = end;
+  }
+  return sum;
 }
 
 /**
@@ -101,13 +139,14 @@ function aucFromDoubledRankSum(sum2: number, positives: number, negatives: numbe
 }
 
 /**
- * Per-user AUC, AP@1, AP@5 and normalised AP@5 of one task (method.md §7). O(n log n) for the sort,
- * then one pass. Labels are 0/1 (any non-zero counts as positive).
+ * Per-user AUC, AP@1, AP@5 and normalised AP@5 of one task (method.md §7), tie-aware: a function of
+ * (user ids, labels, scores) alone, the same for any input order. O(n log n) for the sort, then one pass.
+ * Labels are 0/1 (any non-zero counts as positive).
  */
-export function perUserRanking(userIds: Int32Array, itemIds: Int32Array, labels: Uint8Array, scores: ScoreArray): PerUserRanking {
-  checkInputs(userIds, itemIds, labels, scores);
+export function perUserRanking(userIds: Int32Array, labels: Uint8Array, scores: ScoreArray): PerUserRanking {
+  checkInputs(userIds, labels, scores);
   const n = labels.length;
-  const order = evaluationOrder(userIds, itemIds, scores);
+  const order = evaluationOrder(userIds, scores);
   let users = 0;
   for (let j = 0; j < n; j++) if (j === 0 || userIds[order[j]!] !== userIds[order[j - 1]!]) users++;
 
@@ -119,6 +158,8 @@ export function perUserRanking(userIds: Int32Array, itemIds: Int32Array, labels:
   const aucAll = new Float64Array(users);
   let aucCount = 0;
   let usersWithPositive = 0;
+  let withinPairs = 0;
+  let withinCorrect2 = 0;
 
   let u = 0;
   let start = 0;
@@ -129,18 +170,9 @@ export function perUserRanking(userIds: Int32Array, itemIds: Int32Array, labels:
     const count = end - start;
 
     let positives = 0;
-    let hits = 0;
-    let sumPrecision = 0;
-    let sum1 = 0;
-    for (let j = 0; j < count; j++) {
-      if (labels[order[start + j]!] === 0) continue;
-      positives++;
-      if (j < 5) {
-        hits++;
-        sumPrecision += hits / (j + 1);
-        if (j === 0) sum1 = 1;
-      }
-    }
+    for (let j = 0; j < count; j++) if (labels[order[start + j]!] !== 0) positives++;
+    const sum1 = positives > 0 ? tieAwarePrecisionSum(order, start, count, labels, scores, 1) : 0;
+    const sumPrecision = positives > 0 ? tieAwarePrecisionSum(order, start, count, labels, scores, 5) : 0;
     apUserIds[u] = userId;
     ap1[u] = sum1;
     ap5[u] = sumPrecision / 5;
@@ -150,8 +182,11 @@ export function perUserRanking(userIds: Int32Array, itemIds: Int32Array, labels:
     const negatives = count - positives;
     if (positives > 0 && negatives > 0) {
       aucUserIdsAll[aucCount] = userId;
-      aucAll[aucCount] = aucFromDoubledRankSum(doubledPositiveRankSum(order, start, count, labels, scores), positives, negatives);
+      const sum2 = doubledPositiveRankSum(order, start, count, labels, scores);
+      aucAll[aucCount] = aucFromDoubledRankSum(sum2, positives, negatives);
       aucCount++;
+      withinPairs += positives * negatives;
+      withinCorrect2 += sum2 - positives * (positives + 1);
     }
     u++;
     start = end;
@@ -163,6 +198,7 @@ export function perUserRanking(userIds: Int32Array, itemIds: Int32Array, labels:
     ap5: { userIds: apUserIds.slice(), values: ap5 },
     ap5Norm: { userIds: apUserIds.slice(), values: ap5Norm },
     usersWithPositive,
+    withinUserPairs: { pairs: withinPairs, correctDoubled: withinCorrect2 },
   };
 }
 
@@ -171,12 +207,18 @@ export function perUserRanking(userIds: Int32Array, itemIds: Int32Array, labels:
  * negative) pairs, ties ½. `null` when there is no positive or no negative.
  */
 export function pooledAuc(labels: Uint8Array, scores: ScoreArray): number | null {
-  checkInputs(null, null, labels, scores);
+  const c = pooledPairCounts(labels, scores);
+  return c.pairs === 0 ? null : c.correctDoubled / (2 * c.pairs);
+}
+
+/** All (positive, negative) pairs of the dyads and twice the number correctly ordered (ties count 1 of 2). */
+export function pooledPairCounts(labels: Uint8Array, scores: ScoreArray): { pairs: number; correctDoubled: number } {
+  checkInputs(null, labels, scores);
   const n = labels.length;
   let positives = 0;
   for (let i = 0; i < n; i++) if (labels[i] !== 0) positives++;
   const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return null;
+  if (positives === 0 || negatives === 0) return { pairs: 0, correctDoubled: 0 };
   // Sort each class's scores natively, then count, for every positive, the negatives below it (and ½ of
   // those equal) with one merge walk: the same pair count as the mid-rank formula, without a comparator sort.
   const pos = new Float64Array(positives);
@@ -197,7 +239,16 @@ export function pooledAuc(labels: Uint8Array, scores: ScoreArray): number | null
     while (belowOrEqual < negatives && neg[belowOrEqual]! <= s) belowOrEqual++;
     correct2 += below + belowOrEqual;
   }
-  return correct2 / (2 * positives * negatives);
+  return { pairs: positives * negatives, correctDoubled: correct2 };
+}
+
+/** Number of distinct values among the scores (a model with very few is degenerate: issue 10). */
+export function distinctValueCount(scores: ScoreArray): number {
+  if (scores.length === 0) return 0;
+  const sorted = Float64Array.from(scores).sort();
+  let distinct = 1;
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
+  return distinct;
 }
 
 /** Mean of a per-user metric, summed in ascending user id order; `null` when no user qualifies. */

@@ -11,7 +11,7 @@ import { contextFeatures } from './context.js';
 import { CONTEXT_WIDTH, SPLIT, WTL_WIDTH, type FeatureTable, type Spread } from './feature-table.js';
 import { computeFeatures } from './wtl.js';
 
-/** Every option of the feature table (method.md §3, §5); `seed` only drives the random split. */
+/** Every option of the feature table (method.md §3, §5); `seed` drives the random split and the time split's tie order. */
 export interface FeatureOptions {
   k: number;
   similarity: 'weighted' | 'binary';
@@ -52,6 +52,11 @@ export interface FeatureReport {
   fewerThanK: number;
   /** Dyads with no neighbour at all (their 15 statistics are 0). */
   noNeighbours: number;
+  /**
+   * Dyads whose side (train or test) the time split's tie order decided: those in a group of equal
+   * first-seen times that spans a user's train/test cut (split.ts); 0 for the random split.
+   */
+  splitTiePlaced: number;
   /** Distinct users of the table without a profile row (all of them when users.csv is missing). */
   usersWithoutProfile: number;
   /** Distinct items of the table without a profile row. */
@@ -118,7 +123,8 @@ export function buildFeatureTable(ds: Dataset, opts: FeatureOptions): { table: F
     bookmark[i] = (mask >> 1) & 1;
     reply[i] = (mask >> 2) & 1;
   }
-  const split = opts.split === 'time' ? timeSplit(userIds, itemIds, firstSeenS) : randomSplit(userIds, itemIds, opts.seed);
+  const timed = opts.split === 'time' ? timeSplit(userIds, itemIds, firstSeenS, opts.seed) : null;
+  const split = timed ? timed.split : randomSplit(userIds, itemIds, opts.seed);
 
   // The state the features see (method.md §5).
   let featureState: ImplicitState;
@@ -173,6 +179,7 @@ export function buildFeatureTable(ds: Dataset, opts: FeatureOptions): { table: F
     labels,
     fewerThanK: counts.fewerThanK,
     noNeighbours: counts.noNeighbours,
+    splitTiePlaced: timed ? timed.tiePlaced : 0,
     usersWithoutProfile: misses.usersWithoutProfile,
     itemsWithoutProfile: misses.itemsWithoutProfile,
   };

@@ -32,4 +32,8 @@ export const HASH_TAG = {
   randomSplit: 3,
   synthUser: 4,
   synthItem: 5,
+  /** Order of dyads that tie on first-seen time in the time split and the validation part. */
+  timeSplitTie: 6,
+  /** Second word of that order, for the rare equal first words. */
+  timeSplitTie2: 7,
 } as const;

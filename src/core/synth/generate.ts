@@ -35,6 +35,7 @@ import { invariant } from '../errors.js';
 import { AliasTable } from './alias.js';
 import { SYNTH_PRESETS, type SynthPresetName, type SynthPresetParams } from './presets.js';
 import type { SynthRecord, SynthSink, SynthSummary } from './rows.js';
+import { SYNTH_TRUTH_FORMAT_VERSION, type SynthTruth } from './truth.js';
 
 /** Dimension of the latent factors of users and items. */
 export const SYNTH_LATENT_DIM = 8;
@@ -43,6 +44,9 @@ const FIRST_YEAR = 2015;
 const FIRST_WEEK = 34;
 const CLICK_STRENGTH = 1.5; // κ in σ(α_u + κ·a)
 const EXTRA_STRENGTH = 1.5; // γ in the bookmark / reply probabilities
+const NOISE_CLICK_FACTOR = 0.5; // a shown long-tail item is clicked with 0.5·σ(α_u + κ·a)
+/** Weights of the affinity a(u, i) (file comment); the truth file carries them so the oracle reads them there. */
+export const AFFINITY_WEIGHTS = Object.freeze({ dot: 0.5, career: 0.5, industry: 0.3, region: 0.2, popularity: 0.4 });
 
 const KIND_CORE = 0;
 const KIND_LIGHT = 1;
@@ -98,6 +102,12 @@ interface World {
   itemRegion: Uint8Array;
   itemF: Float32Array;
   itemPopZ: Float32Array;
+  // The truth of core users (kept for the truth file, never read by the features): click bias α_u, bookmark
+  // and reply propensities b_u, and the mean affinity of the user's clicks.
+  userClickBias: Float64Array;
+  userBookmarkPropensity: Float64Array;
+  userReplyPropensity: Float64Array;
+  userMeanClickedAffinity: Float64Array;
   // Events. Interactions: user ix, item ix, type, seconds since spanStartS.
   iUser: IntColumn;
   iItem: IntColumn;
@@ -228,6 +238,10 @@ function buildWorld(p: SynthPresetParams, seed: number): World {
     itemRegion,
     itemF,
     itemPopZ,
+    userClickBias: new Float64Array(userCount),
+    userBookmarkPropensity: new Float64Array(userCount),
+    userReplyPropensity: new Float64Array(userCount),
+    userMeanClickedAffinity: new Float64Array(userCount),
     iUser: new IntColumn(1 << 16),
     iItem: new IntColumn(1 << 16),
     iType: new IntColumn(1 << 16),
@@ -282,7 +296,8 @@ function affinity(w: World, u: number, i: number): number {
   const careerMatch = cu > 0 && ci > 0 && Math.abs(cu - ci) <= 1 ? 1 : 0;
   const industryMatch = w.userIndustry[u] === w.itemIndustry[i] ? 1 : 0;
   const regionMatch = w.userRegion[u]! > 0 && w.userRegion[u] === w.itemRegion[i] ? 1 : 0;
-  return (0.5 * dot) / Math.sqrt(K) + 0.5 * careerMatch + 0.3 * industryMatch + 0.2 * regionMatch + 0.4 * w.itemPopZ[i]!;
+  const wt = AFFINITY_WEIGHTS;
+  return (wt.dot * dot) / Math.sqrt(K) + wt.career * careerMatch + wt.industry * industryMatch + wt.region * regionMatch + wt.popularity * w.itemPopZ[i]!;
 }
 
 /** The bias α with Σ σ(α + κ·a_i) = target (bisection; the sum is increasing in α). */
@@ -420,7 +435,7 @@ function coreUser(w: World, pools: Pools, rng: Rng, u: number): void {
   });
   for (const i of shownNoise) {
     const a = affinity(w, u, i);
-    if (rng.nextFloat() < 0.5 * sigmoid(alpha + CLICK_STRENGTH * a)) {
+    if (rng.nextFloat() < NOISE_CLICK_FACTOR * sigmoid(alpha + CLICK_STRENGTH * a)) {
       clicked.push(i);
       clickedAt.push(weekTime(i));
       clickedAff.push(a);
@@ -455,6 +470,10 @@ function coreUser(w: World, pools: Pools, rng: Rng, u: number): void {
   let meanAff = 0;
   for (const a of clickedAff) meanAff += a;
   meanAff = clickedAff.length > 0 ? meanAff / clickedAff.length : 0;
+  w.userClickBias[u] = alpha;
+  w.userBookmarkPropensity[u] = bookmarkPropensity;
+  w.userReplyPropensity[u] = replyPropensity;
+  w.userMeanClickedAffinity[u] = meanAff;
   let positives = 0;
   clicked.forEach((i, k) => {
     pushInteraction(w, u, i, 1, clickedAt[k]!);
@@ -694,11 +713,75 @@ function* records(w: World): Generator<SynthRecord> {
   invariant(nextLine === lineOrder.length && nextInteraction === interactionOrder.length, 'synthetic events outside the weeks');
 }
 
+/**
+ * The truth of the core users (the only ones whose clicks the affinity drives) and of every item any core user
+ * was shown or interacted with, keyed by external id, ascending.
+ */
+function truthOf(w: World): SynthTruth {
+  const K = SYNTH_LATENT_DIM;
+  const coreItem = new Uint8Array(w.itemCount);
+  for (let r = 0; r < w.iUser.length; r++) if (w.userKind[w.iUser.data[r]!] === KIND_CORE) coreItem[w.iItem.data[r]!] = 1;
+  for (let l = 0; l < w.lUser.length; l++) {
+    if (w.userKind[w.lUser.data[l]!] !== KIND_CORE) continue;
+    const start = w.lStart.data[l]!;
+    for (let k = 0; k < w.lLen.data[l]!; k++) coreItem[w.linePool.data[start + k]!] = 1;
+  }
+  const users: number[] = [];
+  for (let u = 0; u < w.userCount; u++) if (w.userKind[u] === KIND_CORE) users.push(u);
+  const items: number[] = [];
+  for (let i = 0; i < w.itemCount; i++) if (coreItem[i]) items.push(i);
+  const factorsOf = (f: Float32Array, xs: number[]): Float32Array => {
+    const out = new Float32Array(xs.length * K);
+    xs.forEach((x, k) => out.set(f.subarray(x * K, x * K + K), k * K));
+    return out;
+  };
+  const p = w.p;
+  return {
+    formatVersion: SYNTH_TRUTH_FORMAT_VERSION,
+    kind: 'dyadflow.synthetic-truth',
+    preset: p.name,
+    seed: w.seed,
+    latentDim: K,
+    parameters: {
+      affinity: { ...AFFINITY_WEIGHTS },
+      clickStrength: CLICK_STRENGTH,
+      extraStrength: EXTRA_STRENGTH,
+      noiseClickFactor: NOISE_CLICK_FACTOR,
+      bookmarkPerClick: p.bookmarkPerClick,
+      replyPerClick: p.replyPerClick,
+      bookmarkOnlyPerShown: p.bookmarkOnlyPerShown,
+      replyOnlyPerShown: p.replyOnlyPerShown,
+    },
+    users: {
+      ids: Int32Array.from(users, (u) => userIdOf(w.seed, u)),
+      factors: factorsOf(w.userF, users),
+      careerLevel: Uint8Array.from(users, (u) => w.userCareer[u]!),
+      industry: Uint8Array.from(users, (u) => w.userIndustry[u]!),
+      region: Uint8Array.from(users, (u) => w.userRegion[u]!),
+      clickBias: Float64Array.from(users, (u) => w.userClickBias[u]!),
+      bookmarkPropensity: Float64Array.from(users, (u) => w.userBookmarkPropensity[u]!),
+      replyPropensity: Float64Array.from(users, (u) => w.userReplyPropensity[u]!),
+      meanClickedAffinity: Float64Array.from(users, (u) => w.userMeanClickedAffinity[u]!),
+    },
+    items: {
+      ids: Int32Array.from(items, (i) => itemIdOf(w.seed, i)),
+      factors: factorsOf(w.itemF, items),
+      careerLevel: Uint8Array.from(items, (i) => w.itemCareer[i]!),
+      industry: Uint8Array.from(items, (i) => w.itemIndustry[i]!),
+      region: Uint8Array.from(items, (i) => w.itemRegion[i]!),
+      popularity: Float32Array.from(items, (i) => w.itemPopZ[i]!),
+      live: Uint8Array.from(items, (i) => w.itemLive[i]!),
+    },
+  };
+}
+
 /** A generated preset: its counts, and its records in emission order (users, items, events by time). */
 export interface SynthDataset {
   summary: SynthSummary;
   /** The records, generated lazily from the in-memory world; may be iterated more than once. */
   records(): Generator<SynthRecord>;
+  /** The generator's truth for its core users (truth.ts): what the oracle row scores with. */
+  truth(): SynthTruth;
 }
 
 /** Generates a preset's world in memory (typed arrays; bounded) and returns its records and counts. */
@@ -706,7 +789,7 @@ export function buildSynthetic(preset: SynthPresetName, seed: number): SynthData
   const params = SYNTH_PRESETS[preset];
   invariant(params !== undefined, `unknown synthetic preset ${String(preset)}`);
   const w = buildWorld(params, seed >>> 0);
-  return { summary: summarize(w), records: () => records(w) };
+  return { summary: summarize(w), records: () => records(w), truth: () => truthOf(w) };
 }
 
 /** Generates a preset with `seed` and emits every record through `sink` in event-time order (see SynthSink). */

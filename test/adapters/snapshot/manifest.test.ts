@@ -38,6 +38,7 @@ const report = {
   labels: { train: { click: 2, bookmark: 0, reply: 1 }, test: { click: 1, bookmark: 0, reply: 0 } },
   fewerThanK: 5,
   noNeighbours: 2,
+  splitTiePlaced: 0,
   usersWithoutProfile: 1,
   itemsWithoutProfile: 0,
 };

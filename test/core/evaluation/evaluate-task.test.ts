@@ -6,7 +6,6 @@ import { Rng } from '../../../src/core/random/rng.js';
 function dyads(rows: Array<[user: number, item: number, label: number, score: number]>): TaskDyads {
   return {
     userIds: Int32Array.from(rows.map((r) => r[0])),
-    itemIds: Int32Array.from(rows.map((r) => r[1])),
     labels: Uint8Array.from(rows.map((r) => r[2])),
     scores: Float64Array.from(rows.map((r) => r[3])),
   };
@@ -138,14 +137,15 @@ describe('pairByUser and compareTasks', () => {
   it('builds the Fig. 2 shape for the four tasks', () => {
     const e = evaluateTask(TEST, { scoreKind: 'logit' });
     const noUsers = evaluateTask(dyads([[1, 1, 0, 0]]), { scoreKind: 'ranking' });
+    const none = { baselines: {}, variants: {} };
     const { fig2, nullReasons } = buildFig2({
-      click: { stl: e, mtl: e },
-      embedding: { stl: noUsers, mtl: noUsers },
-      bookmark: { stl: e, mtl: e },
-      reply: { stl: e, mtl: e },
+      click: { stl: e, mtl: e, ...none },
+      embedding: { stl: noUsers, mtl: noUsers, ...none },
+      bookmark: { stl: e, mtl: e, ...none },
+      reply: { stl: e, mtl: e, ...none },
     });
     expect(Object.keys(fig2)).toEqual([...FIG2_TASKS]);
-    expect(Object.keys(fig2.click)).toEqual(['stl', 'mtl', 'pValues', 'pValuesRankSum']);
+    expect(Object.keys(fig2.click)).toEqual(['stl', 'mtl', 'pValues', 'pValuesRankSum', 'baselines', 'variants', 'bestBaseline', 'againstBestBaseline']);
     expect(Object.keys(fig2.click.stl)).toEqual(['f1', 'auc', 'aucPooled', 'map1', 'map5', 'map5Norm']);
     // Identical models: every difference is 0 → p = 1.
     expect(fig2.click.pValues).toEqual({ auc: 1, map1: 1, map5: 1 });
@@ -154,5 +154,48 @@ describe('pairByUser and compareTasks', () => {
     expect(JSON.parse(JSON.stringify(fig2)).embedding.stl.auc).toBeNull();
     expect(nullReasons.embedding?.stl?.auc).toMatch(/both/);
     expect(nullReasons.click).toBeUndefined();
+    expect(fig2.click.bestBaseline).toEqual({ auc: null, map1: null, map5: null });
+  });
+
+  it('puts baselines and variants beside STL and MTL with their tests against both, and finds the best baseline', () => {
+    // STL and MTL rank each user's positive first; the baselines rank it last (popularity) or tie everything (random).
+    const rows: [number, number, number, number][] = [];
+    for (let u = 0; u < 30; u++) for (let k = 0; k < 4; k++) rows.push([u, k, k === 0 ? 1 : 0, k === 0 ? 1 : -k]);
+    const model = evaluateTask(dyads(rows), { scoreKind: 'logit' });
+    const random = evaluateTask(dyads(rows.map(([u, i, l]) => [u, i, l, 0])), { scoreKind: 'logit' });
+    const popularity = evaluateTask(dyads(rows.map(([u, i, l]) => [u, i, l, i])), { scoreKind: 'logit' });
+    const entry = buildFig2({
+      click: { stl: model, mtl: model, baselines: { random, popularity }, variants: { same: model } },
+      embedding: { stl: model, mtl: model, baselines: {}, variants: {} },
+      bookmark: { stl: model, mtl: model, baselines: {}, variants: {} },
+      reply: { stl: model, mtl: model, baselines: {}, variants: {} },
+    }).fig2.click;
+    expect(Object.keys(entry.baselines)).toEqual(['random', 'popularity']);
+    expect(entry.baselines.random!.auc).toBe(0.5);
+    expect(entry.baselines.random!.map1).toBe(0.25);
+    expect(entry.baselines.popularity!.auc).toBe(0);
+    // 30 users, every one worse than the model: the signed-rank test is exact up to 25 pairs, normal beyond.
+    expect(entry.baselines.random!.pValuesVsStl.auc!).toBeLessThan(1e-6);
+    expect(entry.variants.same!.pValuesVsMtl).toEqual({ auc: 1, map1: 1, map5: 1 });
+    expect(entry.bestBaseline.auc).toEqual({ name: 'random', value: 0.5 });
+    expect(entry.againstBestBaseline.stl!.auc).toEqual({ baseline: 'random', gap: 0.5, p: entry.baselines.random!.pValuesVsStl.auc, beats: true });
+    expect(Object.keys(entry.againstBestBaseline)).toEqual(['stl', 'mtl', 'variants.same']);
+  });
+
+  it('reports distinct scores, the predict-everything-positive F1 and the pooled AUC split by pairs', () => {
+    // Per-user constant scores that follow each user's base rate: within users at chance, between users not.
+    const rows: [number, number, number, number][] = [
+      [1, 1, 1, 0.9], [1, 2, 1, 0.9], [1, 3, 0, 0.9],
+      [2, 1, 1, 0.1], [2, 2, 0, 0.1], [2, 3, 0, 0.1],
+    ];
+    const e = evaluateTask(dyads(rows), { scoreKind: 'probability', decision: { threshold: 0.05, calibration: null } });
+    expect(e.distinctScores).toBe(2);
+    expect(e.allPositiveF1).toBe(6 / 9);
+    expect(e.metrics.f1).toBe(e.allPositiveF1);
+    expect(e.metrics.auc).toBe(0.5);
+    // Pairs: within user 1: 2 (tied), user 2: 2 (tied) → ½; between: user 1's positives over user 2's negatives
+    // (4, correct) and user 2's positive over user 1's negative (1, wrong) → 4/5. Pooled: (2 + 4)/9.
+    expect(e.pooledParts).toEqual({ withinUsers: 0.5, betweenUsers: 0.8 });
+    expect(e.metrics.aucPooled).toBeCloseTo(6 / 9, 15);
   });
 });

@@ -35,8 +35,11 @@ function bruteAuc(dyads: Dyad[]): number | null {
   return pairs === 0 ? null : correct2 / 2 / pairs;
 }
 
-/** AP@k as the authors' code: rank by score desc (ties: item id asc), (1/div) Σ_{j<=k} r_j · precision@j. */
-function bruteAp(dyads: Dyad[], k: number, normalised: boolean): number {
+/**
+ * AP@k exactly as the old code computed it: rank by score desc, ties by item id asc, then
+ * (1/div) Σ_{j<=k} r_j · precision@j. Without ties the ranking is unique and the tie-aware value must equal it.
+ */
+function oldAp(dyads: Dyad[], k: number, normalised: boolean): number {
   const ranked = [...dyads].sort((a, b) => b.score - a.score || a.item - b.item);
   const positives = ranked.filter((d) => d.label !== 0).length;
   let sum = 0;
@@ -62,8 +65,9 @@ function byUser(dyads: Dyad[]): Map<number, Dyad[]> {
 
 // A tiny literal example, in shuffled input order; worked by hand:
 // user 1: items 10..13, scores 0.9 0.8 0.8 0.1, labels 0 1 0 1. Pairs (pos, neg): (11,10) wrong, (11,12) tie ½,
-//   (13,10) wrong, (13,12) wrong → AUC = 0.5/4 = 0.125. Ranked: 10, 11, 12 (tie by item id), 13 → r = 0 1 0 1:
-//   AP@1 = 0, AP@5 = (1/2 + 2/4)/5 = 0.2, normalised (÷ min(5, 2)) = 0.5.
+//   (13,10) wrong, (13,12) wrong → AUC = 0.5/4 = 0.125. Ranked: 10, then 11 and 12 tied, then 13: the two orders
+//   r = 0 1 0 1 (1/2 + 2/4 = 1) and r = 0 0 1 1 (1/3 + 2/4 = 5/6) average to 11/12, so AP@1 = 0,
+//   AP@5 = (11/12)/5 = 11/60, normalised (÷ min(5, 2)) = 11/24.
 // user 2: items 5 (0.3, pos) and 6 (0.7, pos): no negative, no AUC; AP@1 = 1, AP@5 = (1 + 1)/5 = 0.4, norm 1.
 // user 3: item 7 (0.5, neg): AP = 0 everywhere.
 // Pooled over the 4 positives × 3 negatives (0.9, 0.8, 0.5): 0.8 → 0 + ½ + 1; 0.1 → 0; 0.3 → 0; 0.7 → 1: 2.5/12.
@@ -80,33 +84,50 @@ const LITERAL: Dyad[] = [
 describe('perUserRanking on a literal example', () => {
   it('gives the hand-computed values', () => {
     const a = arrays(LITERAL);
-    const r = perUserRanking(a.userIds, a.itemIds, a.labels, a.scores);
+    const r = perUserRanking(a.userIds, a.labels, a.scores);
     expect([...r.auc.userIds]).toEqual([1]);
     expect([...r.auc.values]).toEqual([0.125]);
     expect([...r.ap1.userIds]).toEqual([1, 2, 3]);
     expect([...r.ap1.values]).toEqual([0, 1, 0]);
-    expect([...r.ap5.values]).toEqual([0.2, 0.4, 0]);
-    expect([...r.ap5Norm.values]).toEqual([0.5, 1, 0]);
+    expect(r.ap5.values[0]).toBeCloseTo(11 / 60, 15);
+    expect(r.ap5Norm.values[0]).toBeCloseTo(11 / 24, 15);
+    expect([...r.ap5.values.slice(1)]).toEqual([0.4, 0]);
+    expect([...r.ap5Norm.values.slice(1)]).toEqual([1, 0]);
     expect(r.usersWithPositive).toBe(2);
     expect(meanOfValues(r.ap1.values)).toBeCloseTo(1 / 3, 15);
     expect(pooledAuc(a.labels, a.scores)).toBeCloseTo(2.5 / 12, 15);
   });
 
-  it('orders tied scores by item id: swapping the tied items changes AP but not AUC', () => {
+  it('takes no item ids: relabelling the tied items cannot change AP (the old code ordered ties by item id)', () => {
     const swapped = LITERAL.map((d) => (d.user === 1 && d.item === 11 ? { ...d, item: 14 } : d));
-    const a = arrays(swapped);
-    const r = perUserRanking(a.userIds, a.itemIds, a.labels, a.scores);
-    // Now 12 (neg) precedes 14 (pos) in the tie: r = 0 0 1 1 → AP@5 = (1/3 + 2/4)/5.
-    expect(r.ap5.values[0]).toBeCloseTo((1 / 3 + 2 / 4) / 5, 15);
-    expect(r.auc.values[0]).toBe(0.125);
+    const a = arrays(LITERAL);
+    const b = arrays(swapped);
+    // The old code ranked 12 (neg) before 14 (pos) here, r = 0 0 1 1, AP@5 = (1/3 + 2/4)/5, against 0.2 before.
+    expect(perUserRanking(b.userIds, b.labels, b.scores)).toEqual(perUserRanking(a.userIds, a.labels, a.scores));
+    expect(oldAp(swapped.filter((d) => d.user === 1), 5, false)).not.toBe(oldAp(LITERAL.filter((d) => d.user === 1), 5, false));
+  });
+
+  it('expects a tie group ranked below other dyads: one positive among 3 tied after a top positive', () => {
+    // Ranks: 1 positive (score 2); 2..4 tied (score 1), one of them positive. E[r_j·hits_j] at ranks 2, 3, 4 is
+    // (1/3)·(1 + 1) each: AP@5 sum = 1 + (2/3)(1/2 + 1/3 + 1/4) = 1 + 13/18; AP@1 = 1.
+    const a = arrays([
+      { user: 9, item: 1, label: 1, score: 2 },
+      { user: 9, item: 2, label: 0, score: 1 },
+      { user: 9, item: 3, label: 1, score: 1 },
+      { user: 9, item: 4, label: 0, score: 1 },
+    ]);
+    const r = perUserRanking(a.userIds, a.labels, a.scores);
+    expect(r.ap1.values[0]).toBe(1);
+    expect(r.ap5.values[0]).toBeCloseTo((1 + 13 / 18) / 5, 15);
+    expect(r.ap5Norm.values[0]).toBeCloseTo((1 + 13 / 18) / 2, 15);
   });
 
   it('is null or empty where nothing qualifies, and rejects NaN scores', () => {
-    const empty = perUserRanking(new Int32Array(0), new Int32Array(0), new Uint8Array(0), new Float64Array(0));
+    const empty = perUserRanking(new Int32Array(0), new Uint8Array(0), new Float64Array(0));
     expect(empty.ap1.userIds.length).toBe(0);
     expect(meanOfValues(empty.auc.values)).toBeNull();
     expect(pooledAuc(Uint8Array.from([1, 1]), Float64Array.from([0.1, 0.2]))).toBeNull();
-    expect(() => perUserRanking(Int32Array.from([1]), Int32Array.from([1]), Uint8Array.from([1]), Float64Array.from([NaN]))).toThrow(/NaN/);
+    expect(() => perUserRanking(Int32Array.from([1]), Uint8Array.from([1]), Float64Array.from([NaN]))).toThrow(/NaN/);
   });
 });
 
@@ -133,25 +154,39 @@ const dyadsArb = fc
   });
 
 describe('perUserRanking agrees with brute force (property, ties included)', () => {
-  it('per-user AUC, AP@1, AP@5, normalised AP@5 and pooled AUC', () => {
+  it('per-user AUC and pooled AUC', () => {
     fc.assert(
       fc.property(dyadsArb, (dyads) => {
         const a = arrays(dyads);
-        const r = perUserRanking(a.userIds, a.itemIds, a.labels, a.scores);
+        const r = perUserRanking(a.userIds, a.labels, a.scores);
         const users = byUser(dyads);
         const aucUsers = [...users.entries()].filter(([, ds]) => bruteAuc(ds) !== null);
         expect([...r.auc.userIds]).toEqual(aucUsers.map(([u]) => u));
         expect([...r.auc.values]).toEqual(aucUsers.map(([, ds]) => bruteAuc(ds)));
         expect([...r.ap1.userIds]).toEqual([...users.keys()]);
         const list = [...users.values()];
-        list.forEach((ds, i) => {
-          expect(r.ap1.values[i]).toBeCloseTo(bruteAp(ds, 1, false), 14);
-          expect(r.ap5.values[i]).toBeCloseTo(bruteAp(ds, 5, false), 14);
-          expect(r.ap5Norm.values[i]).toBeCloseTo(bruteAp(ds, 5, true), 14);
-        });
+        // AP with ties: test/property/evaluation/ties.property.test.ts (brute force over every tie order).
+        expect(list.length).toBe(r.ap1.values.length);
         expect(pooledAuc(a.labels, a.scores)).toEqual(bruteAuc(dyads));
       }),
       { numRuns: 300, seed: 20261127 },
+    );
+  });
+
+  it('equals the old code bit for bit when no score ties (distinct scores per user)', () => {
+    fc.assert(
+      fc.property(dyadsArb, fc.integer(), (dyads, seed) => {
+        const rng = Rng.fromSeed(seed);
+        const distinct = dyads.map((d) => ({ ...d, score: d.score + rng.nextFloat() * 1e-3 }));
+        const a = arrays(distinct);
+        const r = perUserRanking(a.userIds, a.labels, a.scores);
+        [...byUser(distinct).values()].forEach((ds, i) => {
+          expect(r.ap1.values[i]).toBe(oldAp(ds, 1, false));
+          expect(r.ap5.values[i]).toBe(oldAp(ds, 5, false));
+          expect(r.ap5Norm.values[i]).toBe(oldAp(ds, 5, true));
+        });
+      }),
+      { numRuns: 300, seed: 20261128 },
     );
   });
 
@@ -166,8 +201,8 @@ describe('perUserRanking agrees with brute force (property, ties included)', () 
         }
         const a = arrays(dyads);
         const b = arrays(shuffled);
-        const ra = perUserRanking(a.userIds, a.itemIds, a.labels, a.scores);
-        const rb = perUserRanking(b.userIds, b.itemIds, b.labels, b.scores);
+        const ra = perUserRanking(a.userIds, a.labels, a.scores);
+        const rb = perUserRanking(b.userIds, b.labels, b.scores);
         expect(rb).toEqual(ra);
       }),
       { numRuns: 100, seed: 3 },
@@ -176,7 +211,7 @@ describe('perUserRanking agrees with brute force (property, ties included)', () 
 
   it('accepts Float32 scores', () => {
     const a = arrays(LITERAL);
-    const r = perUserRanking(a.userIds, a.itemIds, a.labels, Float32Array.from(a.scores));
+    const r = perUserRanking(a.userIds, a.labels, Float32Array.from(a.scores));
     expect([...r.auc.values]).toEqual([0.125]);
   });
 });
@@ -199,7 +234,7 @@ describe('a scorer at random', () => {
       labels[i] = rng.nextFloat() < 0.3 ? 1 : 0;
       scores[i] = rng.nextFloat();
     }
-    const r = perUserRanking(userIds, itemIds, labels, scores);
+    const r = perUserRanking(userIds, labels, scores);
     expect(r.auc.userIds.length).toBe(users);
     expect(Math.abs(meanOfValues(r.auc.values)! - 0.5)).toBeLessThan(0.01);
     expect(Math.abs(pooledAuc(labels, scores)! - 0.5)).toBeLessThan(0.01);

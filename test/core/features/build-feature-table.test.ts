@@ -61,6 +61,7 @@ describe('buildFeatureTable', () => {
       labels: { train: { click: 1, bookmark: 1, reply: 1 }, test: { click: 1, bookmark: 0, reply: 0 } },
       fewerThanK: 5,
       noNeighbours: 5,
+      splitTiePlaced: 0,
       usersWithoutProfile: 1,
       itemsWithoutProfile: 3,
     });

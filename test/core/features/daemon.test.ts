@@ -88,10 +88,9 @@ describe('evaluation on the daemon test split', () => {
     const rng = Rng.fromSeed(2026);
     const scores = Float64Array.from(rows, () => rng.nextFloat());
     const userIds = Int32Array.from(rows, (r) => table.userIds[r]!);
-    const itemIds = Int32Array.from(rows, (r) => table.itemIds[r]!);
     for (const column of [table.click, table.bookmark, table.reply]) {
       const labels = Uint8Array.from(rows, (r) => column[r]!);
-      const e = evaluateTask({ userIds, itemIds, labels, scores }, { scoreKind: 'ranking' });
+      const e = evaluateTask({ userIds, labels, scores }, { scoreKind: 'ranking' });
       expect(e.counts.usersWithBothClasses).toBeGreaterThan(1000);
       expect(Math.abs(e.metrics.auc! - 0.5)).toBeLessThan(0.02);
       expect(Math.abs(e.metrics.aucPooled! - 0.5)).toBeLessThan(0.02);

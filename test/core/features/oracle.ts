@@ -2,7 +2,7 @@
 // index structures, similarities recomputed from the IM rows with column o removed, exact BigInt compares.
 import type { Dataset } from '../../../src/core/events/tables.js';
 import type { FeatureOptions } from '../../../src/core/features/build-feature-table.js';
-import { HASH_TAG, hashUnit } from '../../../src/core/random/hash.js';
+import { HASH_TAG, hash32, hashUnit } from '../../../src/core/random/hash.js';
 import { isoWeekStartS, isoYearWeek } from '../../../src/core/time/iso-week.js';
 
 type Row = Map<number, number>; // item id → IM
@@ -151,7 +151,15 @@ export function oracleFeatureTable(ds: Dataset, opts: FeatureOptions): OracleRow
       byUser.get(d.userId)!.push(d);
     }
     for (const list of byUser.values()) {
-      list.sort((a, b) => a.firstS - b.firstS || a.itemId - b.itemId);
+      // Ties in first-seen time by hash(seed, user, item), never by item id (method.md §5; src/core/split/split.ts).
+      const tie = (d: Dyad, tag: number): number => hash32(opts.seed, tag, d.userId, d.itemId);
+      list.sort(
+        (a, b) =>
+          a.firstS - b.firstS ||
+          tie(a, HASH_TAG.timeSplitTie) - tie(b, HASH_TAG.timeSplitTie) ||
+          tie(a, HASH_TAG.timeSplitTie2) - tie(b, HASH_TAG.timeSplitTie2) ||
+          a.itemId - b.itemId,
+      );
       const nTrain = Math.ceil((2 * list.length) / 3);
       for (let i = 0; i < nTrain; i++) train.add(list[i]!);
     }

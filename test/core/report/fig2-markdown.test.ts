@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { renderFig2Markdown } from '../../../src/core/report/fig2-markdown.js';
-import type { Fig2, TaskMetrics } from '../../../src/core/evaluation/evaluate-task.js';
+import type { Fig2, Fig2Entry, Fig2Row, TaskMetrics } from '../../../src/core/evaluation/evaluate-task.js';
+import type { Flag } from '../../../src/core/experiment/flags.js';
 
 const m = (f1: number | null, auc: number | null, map1: number | null, map5: number | null): TaskMetrics => ({
   f1,
@@ -11,8 +12,11 @@ const m = (f1: number | null, auc: number | null, map1: number | null, map5: num
   map5Norm: map5 === null ? null : map5 * 2,
 });
 
+/** No baselines or variants: the paper's table alone. */
+const BARE = { baselines: {}, variants: {}, bestBaseline: { auc: null, map1: null, map5: null }, againstBestBaseline: {} } as const;
+
 // The paper's Fig. 2 values, with invented p-values that give its marks (and two nulls).
-const FIG2: Fig2 = {
+const PAPER: Record<keyof Fig2, Omit<Fig2Entry, keyof typeof BARE>> = {
   click: {
     stl: m(0.51, 0.62, 0.659, 0.537),
     mtl: m(0.54, 0.65, 0.708, 0.584),
@@ -37,6 +41,12 @@ const FIG2: Fig2 = {
     pValues: { auc: 0.5, map1: 0.2, map5: 0.3 },
     pValuesRankSum: { auc: 0.6, map1: 0.3, map5: 0.4 },
   },
+};
+const FIG2: Fig2 = {
+  click: { ...PAPER.click, ...BARE },
+  embedding: { ...PAPER.embedding, ...BARE },
+  bookmark: { ...PAPER.bookmark, ...BARE },
+  reply: { ...PAPER.reply, ...BARE },
 };
 
 describe('renderFig2Markdown', () => {
@@ -83,5 +93,33 @@ describe('renderFig2Markdown', () => {
 
   it('is deterministic', () => {
     expect(renderFig2Markdown(FIG2)).toBe(renderFig2Markdown(structuredClone(FIG2)));
+  });
+
+  it('puts every baseline and variant beside STL and MTL with gap and test, and says whether a model beats the best baseline', () => {
+    const row = (metrics: TaskMetrics, p: number): Fig2Row => ({ ...metrics, pValuesVsStl: { auc: p, map1: p, map5: p }, pValuesVsMtl: { auc: p, map1: p, map5: p } });
+    const click: Fig2Entry = {
+      ...FIG2.click,
+      baselines: { random: row(m(0.5, 0.5, 0.4, 0.3), 1e-6), popularity: row(m(0.45, 0.63, 0.7, 0.55), 0.004), oracle: row(m(0.6, 0.7, 0.8, 0.6), 1e-9) },
+      variants: { bilinear: row(m(0.55, 0.66, 0.71, 0.59), 0.2) },
+      bestBaseline: { auc: { name: 'popularity', value: 0.63 }, map1: { name: 'popularity', value: 0.7 }, map5: { name: 'popularity', value: 0.55 } },
+      againstBestBaseline: {
+        stl: { auc: { baseline: 'popularity', gap: -0.01, p: 0.004, beats: false }, map1: { baseline: 'popularity', gap: -0.041, p: 0.3, beats: false }, map5: { baseline: 'popularity', gap: -0.013, p: 0.5, beats: false } },
+        mtl: { auc: { baseline: 'popularity', gap: 0.02, p: 0.001, beats: true }, map1: { baseline: 'popularity', gap: 0.008, p: 0.6, beats: false }, map5: { baseline: 'popularity', gap: 0.034, p: 0.002, beats: true } },
+      },
+    };
+    const flags: Flag[] = [{ code: 'pooled-auc-separates-users', task: 'click', row: 'baselines.popularity', message: 'baselines.popularity click pooled AUC 0.620 only separates users' }];
+    const out = renderFig2Markdown({ ...FIG2, click }, { flags }).split('\n');
+    expect(out).toContain('| Click (ranking) | MTL | 0.540 | 0.650 | 0.708 | 0.584 | 0.640 | +0.030 (p 1.0e-5) | — | +0.049 (p 0.002) | — | +0.047 (p 0.004) | — |');
+    expect(out).toContain('| Click (ranking) | Variant bilinear | 0.550 | 0.660 | 0.710 | 0.590 | 0.650 | +0.040 (p 0.200) | +0.010 (p 0.200) | +0.051 (p 0.200) | +0.002 (p 0.200) | +0.053 (p 0.200) | +0.006 (p 0.200) |');
+    expect(out).toContain('| Click (ranking) | Popularity | 0.450 | 0.630 | 0.700 | 0.550 | 0.620† | +0.010 (p 0.004) | −0.020 (p 0.004) | +0.041 (p 0.004) | −0.008 (p 0.004) | +0.013 (p 0.004) | −0.034 (p 0.004) |');
+    expect(out).toContain('| Click (ranking) | Random (expectation) | 0.500 | 0.500 | 0.400 | 0.300 | 0.490 | −0.120 (p 1.0e-6) | −0.150 (p 1.0e-6) | −0.259 (p 1.0e-6) | −0.308 (p 1.0e-6) | −0.237 (p 1.0e-6) | −0.284 (p 1.0e-6) |');
+    const verdict = out.find((l) => l.startsWith('- **Click (ranking)**: best baseline'))!;
+    expect(verdict).toContain('best baseline AUC popularity 0.630, MAP@1 popularity 0.700, MAP@5 popularity 0.550.');
+    expect(verdict).toContain('STL does not beat it on any metric (AUC −0.010 (p 0.004), MAP@1 −0.041 (p 0.300), MAP@5 −0.013 (p 0.500))');
+    expect(verdict).toContain('MTL beats it on AUC, MAP@5 only');
+    expect(out).toContain('- Click (ranking): oracle AUC 0.700; STL 60%, MTL 75%, variant bilinear 80%.');
+    expect(out).toContain('- baselines.popularity click pooled AUC 0.620 only separates users.');
+    // Tasks without baselines name none.
+    expect(out.find((l) => l.startsWith('- **Reply (classification)**: best baseline'))).toContain('best baseline AUC none, MAP@1 none, MAP@5 none.');
   });
 });

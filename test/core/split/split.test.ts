@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { randomSplit, timeSplit, trainCount, RANDOM_SPLIT_TRAIN_SHARE } from '../../../src/core/split/split.js';
 import { SPLIT } from '../../../src/core/features/feature-table.js';
-import { HASH_TAG, hashUnit } from '../../../src/core/random/hash.js';
+import { HASH_TAG, hash32, hashUnit } from '../../../src/core/random/hash.js';
 
 const { train: TR, test: TE } = SPLIT;
 
@@ -10,21 +10,40 @@ describe('timeSplit', () => {
     expect([1, 2, 3, 4, 5, 6, 7].map(trainCount)).toEqual([1, 2, 2, 3, 4, 4, 5]);
   });
 
-  it('orders a user by first-seen time, then item id; users are independent', () => {
-    // user 1: items 30 (t 5), 10 (t 9), 20 (t 5), 40 (t 1) → order 40, 20, 30, 10 → first ⌈8/3⌉ = 3 train.
+  it('orders a user by first-seen time; users are independent; a tie inside one side places nothing', () => {
+    // user 1: items 30 (t 5), 10 (t 9), 20 (t 5), 40 (t 1) → order 40, {20, 30}, 10 → first ⌈8/3⌉ = 3 train:
+    //   the tie at t 5 lies wholly in train, so its order decides no side.
     // user 2: items 10 (t 3), 20 (t 2) → order 20, 10 → ⌈4/3⌉ = 2 train.
     // user 3: one dyad → train.
     const users = Int32Array.of(1, 1, 1, 1, 2, 2, 3);
     const items = Int32Array.of(10, 20, 30, 40, 10, 20, 10);
     const first = Float64Array.of(9, 5, 5, 1, 3, 2, 100);
-    expect([...timeSplit(users, items, first)]).toEqual([TE, TR, TR, TR, TR, TR, TR]);
+    const out = timeSplit(users, items, first, 1);
+    expect([...out.split]).toEqual([TE, TR, TR, TR, TR, TR, TR]);
+    expect(out.tiePlaced).toBe(0);
+  });
+
+  it('breaks a tie across the train/test boundary by hash(seed, user, item) and counts the tie group', () => {
+    // user 7: times 1, 4, 4, 4, 4, 8 (items 50..55) → ⌈12/3⌉ = 4 train: item 50, then 3 of the 4 tied at t 4
+    // (items 51..54), the one with the largest hash(seed, timeSplitTie tag, user, item) going to test with 55.
+    // The tie group spans the boundary: a tie placed all 4 of its dyads.
+    const users = Int32Array.of(7, 7, 7, 7, 7, 7);
+    const items = Int32Array.of(50, 51, 52, 53, 54, 55);
+    const first = Float64Array.of(1, 4, 4, 4, 4, 8);
+    for (const seed of [1, 2, 3]) {
+      const key = (item: number) => hash32(seed, HASH_TAG.timeSplitTie, 7, item);
+      const last = [51, 52, 53, 54].reduce((a, b) => (key(b) > key(a) ? b : a));
+      const out = timeSplit(users, items, first, seed);
+      expect([...out.split]).toEqual([...items].map((i) => (i === 55 || i === last ? TE : TR)));
+      expect(out.tiePlaced).toBe(4);
+    }
   });
 
   it('puts the latest third of a user in test', () => {
     const users = Int32Array.of(4, 4, 4, 4, 4, 4);
     const items = Int32Array.of(1, 2, 3, 4, 5, 6);
     const first = Float64Array.of(60, 50, 40, 30, 20, 10);
-    expect([...timeSplit(users, items, first)]).toEqual([TE, TE, TR, TR, TR, TR]);
+    expect([...timeSplit(users, items, first, 1).split]).toEqual([TE, TE, TR, TR, TR, TR]);
   });
 });
 
