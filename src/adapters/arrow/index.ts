@@ -233,12 +233,16 @@ export async function openFeatureTableArrowWriter(path: string, spread: Spread, 
 export function encodeFeatureTableArrow(table: FeatureTable, spread: Spread, options: ArrowWriteOptions = {}): Uint8Array {
   const batchRows = resolveBatchRows(options);
   const encoder = new ArrowBatchEncoder(spread, batchRows);
-  const chunks: Uint8Array[] = [];
-  // Copies: the encoder reuses its scratch columns from one batch to the next.
+  // One copy per batch (the encoder reuses its scratch columns from one batch to the next), then one join.
+  const parts: Uint8Array[] = [];
   for (let start = 0; start < table.length; start += batchRows) {
-    for (const c of encoder.batch(table, start, Math.min(table.length, start + batchRows), start)) chunks.push(c.slice());
+    parts.push(joinBytes(encoder.batch(table, start, Math.min(table.length, start + batchRows), start)));
   }
-  chunks.push(...encoder.finish());
+  parts.push(joinBytes(encoder.finish()));
+  return joinBytes(parts);
+}
+
+function joinBytes(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const c of chunks) {

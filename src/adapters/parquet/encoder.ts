@@ -23,6 +23,7 @@ import { endianness } from 'node:os';
 import { InvariantError } from '../../core/errors.js';
 import { CONTEXT_WIDTH, SPLIT, WTL_WIDTH, type FeatureTable } from '../../core/features/feature-table.js';
 import { SPLIT_NAMES, rowMajorToColumns, type FeatureColumnLayout } from '../snapshot/columns.js';
+import { snappyCompress, snappyMaxCompressedLength } from './snappy.js';
 import { CT, CompactWriter } from './thrift-compact.js';
 
 /** How features.parquet is laid out (resolved options). */
@@ -47,7 +48,11 @@ const libraryVersion = (require('parquetjs-lite/package.json') as { version: str
 export const parquetEncoderEnabled: boolean = libraryVersion === PARQUET_ENCODER_LIBRARY_VERSION && endianness() === 'LE';
 
 /** snappyjs as parquetjs-lite itself loads it (the library's dependency, so the same compressor and bytes). */
-const snappy = parquetjsRequire('snappyjs') as { compress(input: Uint8Array): Uint8Array };
+const snappyjs = parquetjsRequire('snappyjs') as { compress(input: Uint8Array): Uint8Array };
+const snappyjsVersion = (parquetjsRequire('snappyjs/package.json') as { version: string }).version;
+
+/** True when pages are compressed by snappy.ts (written to equal snappyjs 0.6.1, the version the library loads). */
+export const snappyReplaced: boolean = snappyjsVersion === '0.6.1';
 
 // parquet.thrift enum values.
 const TYPE = { int32: 1, double: 5, utf8: 6 } as const; // Type: INT32, DOUBLE, BYTE_ARRAY
@@ -195,6 +200,7 @@ export class FeatureParquetEncoder {
   private readonly groupBytes: number[] = [];
   private readonly chunks: number[] = [];
   private readonly arena = new ByteSink();
+  private snappyOut = new Uint8Array(0);
   private offset = 0;
   private rows = 0;
 
@@ -230,7 +236,7 @@ export class FeatureParquetEncoder {
     sink.at = 0;
     for (const c of this.layout) {
       const { values, stats } = this.columnValues(table, c, start, end);
-      const body = this.options.compression === 'snappy' ? snappy.compress(values) : values;
+      const body = this.options.compression === 'snappy' ? this.compress(values) : values;
       const chunkOffset = groupOffset + sink.at;
       this.pageHeader(n, values.length, body.length, stats);
       const pagesLength = this.thrift.length + body.length;
@@ -318,6 +324,14 @@ export class FeatureParquetEncoder {
     out.put(tail);
     this.offset += out.at;
     return out.buf.subarray(0, out.at);
+  }
+
+  /** SNAPPY-compressed bytes (a view into a reused buffer when snappy.ts compresses: valid until the next call). */
+  private compress(values: Uint8Array): Uint8Array {
+    if (!snappyReplaced) return snappyjs.compress(values);
+    const need = snappyMaxCompressedLength(values.length);
+    if (this.snappyOut.length < need) this.snappyOut = new Uint8Array(need);
+    return this.snappyOut.subarray(0, snappyCompress(values, this.snappyOut));
   }
 
   /** A column's PLAIN bytes for rows [start, end) and its statistics (null when statistics are off). */

@@ -12,6 +12,7 @@ import {
   writeFeatureTableParquetRows,
   type ParquetWriteOptions,
 } from '../../../src/adapters/parquet/index.js';
+import { snappyReplaced } from '../../../src/adapters/parquet/encoder.js';
 import { WTL_WIDTH, CONTEXT_WIDTH } from '../../../src/core/features/feature-table.js';
 import { digestBytes } from '../../../src/adapters/fs/atomic-file.js';
 import { featureColumns } from '../../../src/adapters/snapshot/columns.js';
@@ -162,8 +163,9 @@ describe('writeFeatureTableParquet (columnar path)', () => {
     }
   });
 
-  it('uses dyadflow’s encoder with the pinned parquetjs-lite 0.8.7', () => {
+  it('uses dyadflow’s encoder and snappy with the pinned parquetjs-lite 0.8.7 and its snappyjs 0.6.1', () => {
     expect(parquetEncoderEnabled).toBe(true);
+    expect(snappyReplaced).toBe(true);
   });
 
   it('gives the same bytes however the rows are cut into appends (property)', async () => {
