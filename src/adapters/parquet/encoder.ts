@@ -4,7 +4,7 @@
 // thrift objects; at 290k rows that was ~1.5 s of a snapshot's 2 s budget. This encoder does exactly what the
 // library does for exactly our schema (REQUIRED INT32 / DOUBLE / UTF8 leaves, PLAIN, data page v1, one page per
 // column chunk, statistics on or off, SNAPPY or none) straight from typed arrays into one reused buffer per row
-// group, and keeps only the serialized metadata the footer needs (tens of bytes per column chunk).
+// group, and keeps only the serialized metadata the footer needs (~120 bytes per column chunk).
 //
 // What the library writes, read from parquetjs-lite 0.8.7 lib/writer.js and the Parquet format (parquet.thrift):
 //   file        = "PAR1", row groups, then the page index of every column chunk, then the footer
@@ -17,6 +17,8 @@
 //                 and max_values only (when statistics are on), then an OffsetIndex with the one page
 //   sizes       = total_uncompressed_size and total_compressed_size are both the compressed pages' length
 // The library turns -0 into 0 (parseFloat of the row value, and a Set of statistics never holds -0); so do we.
+// Its ColumnIndex lacks the spec's required null_pages and boundary_order; we copy that too (DuckDB and pyarrow read
+// the files). SNAPPY pages go through snappy.ts, which writes snappyjs 0.6.1's bytes (the library's compressor).
 // test/adapters/parquet/parquet.test.ts holds this encoder to the library's row API byte for byte.
 import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
@@ -159,7 +161,7 @@ interface ChunkStatistics {
 }
 
 /**
- * What the footer keeps of each column chunk, six numbers in `chunks` (CHUNK_FIELDS per chunk, in file order): the
+ * What the footer keeps of each column chunk, four numbers in `chunks` (CHUNK_FIELDS per chunk, in file order): the
  * file offset of its ColumnMetaData (ColumnChunk.file_offset) and where its serialized ColumnMetaData, ColumnIndex
  * (-1 when statistics are off) and OffsetIndex start in `arena`, each ending where the next begins. Flat numbers and
  * one byte arena, not objects: a 10⁷-row file has ~93k column chunks.
