@@ -196,15 +196,19 @@ class ArrowBatchEncoder {
 /** Bytes of the staging buffer that coalesces a batch's small chunks (flatbuffer messages, padding) into one write. */
 const STAGING_BYTES = 1 << 20;
 
-/** Writes chunks in order, small ones gathered into one staging buffer (a record batch is ~80 chunks). */
+/**
+ * Writes chunks in order: small ones (flatbuffer messages, padding; a record batch is ~80 chunks) gathered into one
+ * staging buffer, large ones (column buffers) written as they are once the staged bytes before them are out.
+ */
 async function writeChunks(file: AtomicFile, staging: Uint8Array, chunks: Uint8Array[]): Promise<void> {
   let at = 0;
   for (const chunk of chunks) {
-    if (at + chunk.length > staging.length && at > 0) {
+    const large = chunk.length >= staging.length / 4;
+    if (at > 0 && (large || at + chunk.length > staging.length)) {
       await file.write(staging.subarray(0, at));
       at = 0;
     }
-    if (chunk.length >= staging.length / 4) {
+    if (large) {
       await file.write(chunk);
     } else {
       staging.set(chunk, at);

@@ -127,6 +127,17 @@ describe('features.arrow', () => {
     );
   });
 
+  it('writes the same bytes to the file as in memory when column buffers are larger than the write staging (≥ 256 KiB)', async () => {
+    // 40,000 rows: each Float64 column of a batch is 320,000 bytes, written around the staging buffer.
+    const table = randomFeatureTable(40_000, 28);
+    const path = join(dir, 'large.arrow');
+    const digest = await writeFeatureTableArrow(path, table, 'std', { batchRows: 35_000 });
+    const expected = encodeFeatureTableArrow(table, 'std', { batchRows: 35_000 });
+    expect(Buffer.compare(await readFile(path), Buffer.from(expected))).toBe(0);
+    expect(digest).toEqual(digestBytes(expected));
+    expect(tableAsArrays(readFeatureTableArrow(path))).toEqual(tableAsArrays(table));
+  });
+
   it('a bad split code in a later batch removes the .tmp and leaves the previous file as it was', async () => {
     const path = join(dir, 'bad.arrow');
     await writeFile(path, 'previous snapshot');
