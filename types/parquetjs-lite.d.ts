@@ -1,6 +1,5 @@
-// Ambient types for parquetjs-lite 0.8.7 (it ships none): only what dyadflow uses, including the two
-// internal fields of ParquetWriter (`rowBuffer`, `rowGroupSize`) that the columnar write path fills
-// (dependencies.md). The version is pinned in package.json because these internals are not an API.
+// Ambient types for parquetjs-lite 0.8.7 (it ships none): only what dyadflow uses. dyadflow's own Parquet encoder
+// (src/adapters/parquet/encoder.ts) reproduces this exact version's bytes, hence the pin in package.json.
 declare module 'parquetjs-lite' {
   namespace parquet {
     type ParquetCompression = 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP' | 'BROTLI';
@@ -34,21 +33,10 @@ declare module 'parquetjs-lite' {
       readonly fieldList: ParquetField[];
     }
 
-    /** Shredded values of one column in a row buffer (the Dremel triples plus statistics input). */
-    interface ColumnBuffer {
-      dlevels: number[];
-      rlevels: number[];
-      values: unknown[];
-      distinct_values: Set<unknown>;
-      count: number;
-    }
-
-    /** The writer's buffer of shredded rows for the current row group (see lib/shred.js). */
-    interface RowBuffer {
-      rowCount?: number;
-      pageRowCount?: number;
-      columnData?: Record<string, ColumnBuffer>;
-      pages?: Record<string, unknown[]>;
+    /** The output parquetjs-lite writes through (lib/util.js oswrite/osend): a Node writable stream or its like. */
+    interface OutputStream {
+      write(buf: Buffer, cb: (err?: unknown) => void): void;
+      end(cb: (err?: unknown) => void): void;
     }
 
     interface WriterOptions {
@@ -62,15 +50,10 @@ declare module 'parquetjs-lite' {
 
     class ParquetWriter {
       static openFile(schema: ParquetSchema, path: string, opts?: WriterOptions): Promise<ParquetWriter>;
+      static openStream(schema: ParquetSchema, output: OutputStream, opts?: WriterOptions): Promise<ParquetWriter>;
       appendRow(row: Record<string, unknown>): Promise<void>;
       close(): Promise<void>;
       setMetadata(key: string, value: string): void;
-      /** Internal: the shredded rows of the row group being built. */
-      rowBuffer: RowBuffer;
-      /** Internal: the row count at which appendRow writes the row group out. */
-      rowGroupSize: number;
-      /** Internal: the envelope writer; `close()` ends the output stream (used to release the file after a failure). */
-      envelopeWriter: { close(): Promise<void> };
     }
 
     interface KeyValue {

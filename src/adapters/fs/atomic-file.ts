@@ -188,19 +188,3 @@ export async function removeStrayTmpFiles(dir: string): Promise<string[]> {
   if (removed.length > 0) await syncDirectory(dir);
   return removed;
 }
-
-/**
- * Commits a `<path>.tmp` that another library wrote itself (parquetjs-lite opens its own stream): fsync,
- * rename, fsync of the directory, as createAtomicFile's commit does.
- */
-export async function commitTmpFile(path: string): Promise<void> {
-  const tmp = tmpPathOf(path);
-  const fh = await open(tmp, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  await syncDirectory(dirname(path));
-}

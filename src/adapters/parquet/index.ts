@@ -1,23 +1,25 @@
-// features.parquet through parquetjs-lite 0.8.7 (dependencies.md, Parquet row). Its row API (`appendRow`)
-// spends most of its time shredding one row object at a time; the columnar path here fills the writer's
-// row buffer with whole pre-shredded columns per row group and lets `appendRow` of the group's last row
-// encode and write the group, so the library still does every byte of encoding. It relies on two internal
-// fields of ParquetWriter (`rowBuffer`, `rowGroupSize`), hence the pinned version and the byte-equality test
-// against writeFeatureTableParquetRows.
+// features.parquet, written row group by row group through the one atomic write (fs/atomic-file.ts): each group is
+// encoded, written and hashed as soon as its rows are there, so writing adds about one row group to memory and the
+// checksum needs no second pass over the file. The bytes are parquetjs-lite 0.8.7's (dependencies.md, Parquet row):
+// with that exact version the groups are encoded by dyadflow's own encoder (encoder.ts, ~10× faster), which a test
+// holds to the library's row API byte for byte; with any other version the library's row API writes the file.
 import parquet from 'parquetjs-lite';
 import { InputError, InvariantError } from '../../core/errors.js';
 import { CONTEXT_WIDTH, SPLIT, WTL_WIDTH, type FeatureTable, type Spread } from '../../core/features/feature-table.js';
 import {
   SPLIT_NAMES,
   allocateFeatureTable,
+  chunkedFeatureFileWriter,
   featureColumnLayout,
   numericValue,
-  rowMajorToColumns,
   spreadOfColumnNames,
   type FeatureColumnLayout,
+  type FeatureTableFileWriter,
 } from '../snapshot/columns.js';
-import { commitTmpFile, digestFile, removeTmpFile, tmpPathOf, writeError, type FileDigest } from '../fs/atomic-file.js';
+import { createAtomicFile, type AtomicFile, type FileDigest } from '../fs/atomic-file.js';
+import { FeatureParquetEncoder, parquetEncoderEnabled } from './encoder.js';
 
+export { parquetEncoderEnabled } from './encoder.js';
 /** Page compression of features.parquet: none, or SNAPPY (snappyjs, pure JS). */
 export type ParquetCompression = 'none' | 'snappy';
 
@@ -29,6 +31,9 @@ export interface ParquetWriteOptions {
   /** Column statistics (min, max, distinct count) in pages and column chunks; readers prune row groups with them. */
   statistics?: boolean;
 }
+
+/** Who encodes the row groups: dyadflow's encoder (default where enabled) or parquetjs-lite's row API (the reference). */
+export type ParquetEncoderChoice = 'dyadflow' | 'parquetjs-rows';
 
 /**
  * Defaults: 4,096-row groups (the library's own default; at 819k rows they cost ~25% less CPU to write than 8,192,
@@ -42,9 +47,6 @@ export const DEFAULT_PARQUET_WRITE_OPTIONS: Required<ParquetWriteOptions> = {
 
 /** Key-value metadata stored in the footer: constant, so the bytes depend only on the table and options. */
 const FOOTER_METADATA: Record<string, string> = { 'dyadflow.columns': 'schemas/dyad-features.schema.json' };
-
-// Shared Buffers of the two split values: PLAIN BYTE_ARRAY encoding only reads them.
-const SPLIT_BYTES = SPLIT_NAMES.map((s) => Buffer.from(s, 'utf8'));
 
 function resolveOptions(options: ParquetWriteOptions): Required<ParquetWriteOptions> {
   const o = { ...DEFAULT_PARQUET_WRITE_OPTIONS, ...stripUndefined(options) };
@@ -73,18 +75,6 @@ function parquetSchemaOf(layout: FeatureColumnLayout[], o: Required<ParquetWrite
   return new parquet.ParquetSchema(def);
 }
 
-async function openWriter(path: string, spread: Spread, o: Required<ParquetWriteOptions>) {
-  const layout = featureColumnLayout(spread);
-  // Data page v1 (not the library's default v2): the most widely read page format; one page per row group.
-  const writer = await parquet.ParquetWriter.openFile(parquetSchemaOf(layout, o), tmpPathOf(path), {
-    rowGroupSize: o.rowGroupRows,
-    pageSize: o.rowGroupRows,
-    useDataPageV2: false,
-  });
-  for (const [k, v] of Object.entries(FOOTER_METADATA)) writer.setMetadata(k, v);
-  return { writer, layout };
-}
-
 function rowObject(table: FeatureTable, layout: FeatureColumnLayout[], row: number): Record<string, unknown> {
   const rec: Record<string, unknown> = {};
   for (const c of layout) {
@@ -93,190 +83,105 @@ function rowObject(table: FeatureTable, layout: FeatureColumnLayout[], row: numb
   return rec;
 }
 
-function checkSplitCodes(table: FeatureTable): void {
-  for (let i = 0; i < table.length; i++) {
-    if (table.split[i]! > SPLIT.test) throw new InvariantError(`split code ${table.split[i]} at row ${i} is neither train nor test`);
-  }
-}
-
-/**
- * Counts distinct numbers with open addressing on typed arrays. A Set of 8k doubles per column and page boxes
- * every key; over 819k rows × 38 columns that garbage was the largest cost of the write.
- */
-class DistinctCounter {
-  private keys = new Float64Array(0);
-  private stamps = new Uint32Array(0);
-  private stamp = 0;
-  private mask = 0;
-  private readonly bits = new Float64Array(1);
-  private readonly words = new Uint32Array(this.bits.buffer);
-  count = 0;
-
-  /** Starts a new count for at most `n` values. */
-  reset(n: number): void {
-    let cap = 16;
-    while (cap < 2 * n) cap *= 2;
-    if (cap > this.keys.length) {
-      this.keys = new Float64Array(cap);
-      this.stamps = new Uint32Array(cap);
-      this.stamp = 0;
-    }
-    this.mask = this.keys.length - 1;
-    if (++this.stamp === 0xffffffff) {
-      this.stamps.fill(0);
-      this.stamp = 1;
-    }
-    this.count = 0;
-  }
-
-  /** Adds a value (-0 must already be 0, NaN excluded). */
-  add(v: number): void {
-    this.bits[0] = v;
-    // MurmurHash3 fmix32 of the two words (Appleby): keys are often small integers or k/6 fractions.
-    let h = this.words[0]! ^ Math.imul(this.words[1]!, 0x9e3779b1);
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    const { keys, stamps, stamp, mask } = this;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      if (stamps[i] !== stamp) {
-        stamps[i] = stamp;
-        keys[i] = v;
-        this.count++;
-        return;
-      }
-      if (keys[i] === v) return;
-    }
-  }
-}
-
-/**
- * Stands in for a page's Set of distinct values. parquetjs-lite 0.8.7 uses that Set only to spread it for the
- * page's min and max (first value seeds both, then `>`/`<`: yielding [min, max] gives the same result; a Set
- * never holds -0), for `.size` (distinct_count), for `forEach` into the column chunk's union (only its size is
- * used, and each chunk has exactly one page here, so yielding `size` distinct placeholders keeps it exact), and
- * for `add` of the row appended through appendRow (already counted). The byte-equality test holds it to that.
- */
-class PageDistinctValues {
-  constructor(
-    private readonly min: unknown,
-    private readonly max: unknown,
-    readonly size: number,
-  ) {}
-
-  [Symbol.iterator](): Iterator<unknown> {
-    return (this.size === 0 ? [] : this.size === 1 ? [this.min] : [this.min, this.max])[Symbol.iterator]();
-  }
-
-  forEach(fn: (value: unknown) => void): void {
-    for (let i = 0; i < this.size; i++) fn(i);
-  }
-
-  add(): this {
-    return this;
-  }
-}
-
-const NO_STATISTICS = new PageDistinctValues(undefined, undefined, 0);
-
-/** Scratch columns of one row group, reused across groups. */
-interface GroupScratch {
-  wtl: Float64Array[];
-  context: Int32Array[];
-  distinct: DistinctCounter;
-}
-
-function createScratch(rows: number): GroupScratch {
+/** Row groups encoded by dyadflow's encoder, each written (and hashed) as soon as it is encoded. */
+function encoderChunks(file: AtomicFile, layout: FeatureColumnLayout[], o: Required<ParquetWriteOptions>) {
+  const encoder = new FeatureParquetEncoder(layout, o, FOOTER_METADATA);
+  let started = false;
+  const start = async () => {
+    if (!started) await file.write(encoder.header());
+    started = true;
+  };
   return {
-    wtl: Array.from({ length: WTL_WIDTH }, () => new Float64Array(rows)),
-    context: Array.from({ length: CONTEXT_WIDTH }, () => new Int32Array(rows)),
-    distinct: new DistinctCounter(),
+    async chunk(table: FeatureTable, from: number, to: number): Promise<void> {
+      await start();
+      await file.write(encoder.rowGroup(table, from, to));
+    },
+    async finish(): Promise<void> {
+      await start();
+      await file.write(encoder.footer());
+    },
   };
 }
 
 /**
- * Shreds rows [start, end) of one column as parquetjs-lite's shredRecord does for a REQUIRED leaf, except for
- * the group's last row (appended through appendRow), which the statistics (over [start, end)) already include.
+ * parquetjs-lite's output stream (lib/util.js oswrite/osend: `write(buf, cb)`, `end(cb)`) over an AtomicFile. The
+ * library does not await every write (the header, the page index), so writes are chained in order here, a failure
+ * is kept and reported by `settled()` rather than through the callback (an unawaited rejection would crash).
  */
-function shredColumn(
-  table: FeatureTable,
-  c: FeatureColumnLayout,
-  scratch: GroupScratch,
-  start: number,
-  end: number,
-  statistics: boolean,
-): parquet.ColumnBuffer {
-  const n = end - start;
-  const prefilled = n - 1;
-  const values: unknown[] = [];
-  let distinct = NO_STATISTICS;
-  const src = c.source;
-  if (src.block === 'split') {
-    const seen = [false, false];
-    for (let r = start; r < end; r++) {
-      const code = table.split[r]!;
-      if (r < end - 1) values.push(SPLIT_BYTES[code]);
-      seen[code] = true;
-    }
-    if (statistics) {
-      const present = SPLIT_NAMES.filter((_, code) => seen[code]);
-      const min = present.reduce((a, b) => (b < a ? b : a));
-      const max = present.reduce((a, b) => (b > a ? b : a));
-      distinct = new PageDistinctValues(min, max, present.length);
-    }
-  } else {
-    // Contiguous values of the column for rows [start, end).
-    const col: ArrayLike<number> =
-      src.block === 'wtl'
-        ? scratch.wtl[src.offset]!
-        : src.block === 'context'
-          ? scratch.context[src.offset]!
-          : table[src.block].subarray(start, end);
-    let min = Infinity;
-    let max = -Infinity;
-    const counter = scratch.distinct;
-    if (statistics) counter.reset(n);
-    for (let i = 0; i < n; i++) {
-      let v = col[i]!;
-      if (Number.isNaN(v)) throw new InvariantError(`${c.name} is NaN at row ${start + i}`);
-      // The row API stores parseFloat(String(v)), which turns -0 into 0; a Set of statistics does the same.
-      if (v === 0) v = 0;
-      if (i < prefilled) values.push(v);
-      if (statistics) {
-        if (v < min) min = v;
-        if (v > max) max = v;
-        counter.add(v);
-      }
-    }
-    if (statistics) distinct = new PageDistinctValues(min, max, counter.count);
-  }
-  // REQUIRED, non-repeated leaves have max levels 0: the levels are never encoded, only counted.
+function libraryOutput(file: AtomicFile) {
+  let tail: Promise<void> = Promise.resolve();
+  let failure: { error: unknown } | null = null;
+  const stream = {
+    write(buf: Uint8Array, cb: (err?: unknown) => void): void {
+      tail = tail.then(async () => {
+        if (failure === null) await file.write(buf).catch((error: unknown) => void (failure ??= { error }));
+        cb();
+      });
+    },
+    end(cb: (err?: unknown) => void): void {
+      tail = tail.then(() => cb());
+    },
+  };
   return {
-    dlevels: new Array<number>(prefilled).fill(0),
-    rlevels: new Array<number>(prefilled).fill(0),
-    values,
-    distinct_values: distinct as unknown as Set<unknown>,
-    count: prefilled,
+    stream,
+    async settled(): Promise<void> {
+      await tail;
+      if (failure !== null) throw failure.error;
+    },
   };
 }
 
-/** After a failure: releases the output stream (best effort; it may be closed already) and removes the `.tmp`. */
-async function abandon(writer: parquet.ParquetWriter | undefined, path: string): Promise<void> {
-  await writer?.envelopeWriter.close().catch(() => {});
-  await removeTmpFile(path).catch(() => {});
-}
-
-async function finish(writer: parquet.ParquetWriter, path: string): Promise<FileDigest> {
-  await writer.close();
-  await commitTmpFile(path);
-  return digestFile(path);
+/** Row groups written by parquetjs-lite's row API (`appendRow` per row, the library groups and encodes). */
+async function libraryChunks(file: AtomicFile, layout: FeatureColumnLayout[], o: Required<ParquetWriteOptions>) {
+  const output = libraryOutput(file);
+  // Data page v1 (not the library's default v2): the most widely read page format; one page per row group.
+  const writer = await parquet.ParquetWriter.openStream(parquetSchemaOf(layout, o), output.stream, {
+    rowGroupSize: o.rowGroupRows,
+    pageSize: o.rowGroupRows,
+    useDataPageV2: false,
+  });
+  for (const [k, v] of Object.entries(FOOTER_METADATA)) writer.setMetadata(k, v);
+  return {
+    async chunk(table: FeatureTable, from: number, to: number, firstRow: number): Promise<void> {
+      for (let r = from; r < to; r++) {
+        if (table.split[r]! > SPLIT.test) throw new InvariantError(`split code ${table.split[r]} at row ${firstRow + r - from} is neither train nor test`);
+        await writer.appendRow(rowObject(table, layout, r));
+      }
+      await output.settled();
+    },
+    async finish(): Promise<void> {
+      await writer.close();
+      await output.settled();
+    },
+    release: () => output.settled(),
+  };
 }
 
 /**
- * Writes a FeatureTable as features.parquet by the columnar path (whole columns per row group), to
- * `path + '.tmp'` then renamed. Same table and options → same bytes. Returns the file's size and SHA-256.
+ * Opens features.parquet for writing row group by row group (`append` rows in any ranges, then `commit`). Same rows
+ * and options → same bytes, whichever encoder and however the rows were cut into appends.
+ */
+export async function openFeatureTableParquetWriter(
+  path: string,
+  spread: Spread,
+  options: ParquetWriteOptions = {},
+  encoderChoice: ParquetEncoderChoice = parquetEncoderEnabled ? 'dyadflow' : 'parquetjs-rows',
+): Promise<FeatureTableFileWriter> {
+  const o = resolveOptions(options);
+  const layout = featureColumnLayout(spread);
+  const file = await createAtomicFile(path);
+  try {
+    const encoder = encoderChoice === 'dyadflow' && parquetEncoderEnabled ? encoderChunks(file, layout, o) : await libraryChunks(file, layout, o);
+    return chunkedFeatureFileWriter(file, o.rowGroupRows, encoder);
+  } catch (err) {
+    await file.abort();
+    throw err;
+  }
+}
+
+/**
+ * Writes a FeatureTable as features.parquet (row group by row group, through `<path>.tmp`, fsync, rename). Same
+ * table and options → same bytes. Returns the file's size and SHA-256, computed while writing.
  */
 export async function writeFeatureTableParquet(
   path: string,
@@ -284,47 +189,14 @@ export async function writeFeatureTableParquet(
   spread: Spread,
   options: ParquetWriteOptions = {},
 ): Promise<FileDigest> {
-  const o = resolveOptions(options);
-  checkSplitCodes(table);
-  let opened: parquet.ParquetWriter | undefined;
-  try {
-    const { writer, layout } = await openWriter(path, spread, o);
-    opened = writer;
-    const scratch = createScratch(Math.min(o.rowGroupRows, table.length));
-    for (let start = 0; start < table.length; start += o.rowGroupRows) {
-      const end = Math.min(table.length, start + o.rowGroupRows);
-      const prefilled = end - 1 - start;
-      if (prefilled > 0) {
-        rowMajorToColumns(table.wtl.subarray(start * WTL_WIDTH, end * WTL_WIDTH), WTL_WIDTH, end - start, scratch.wtl);
-        rowMajorToColumns(table.context.subarray(start * CONTEXT_WIDTH, end * CONTEXT_WIDTH), CONTEXT_WIDTH, end - start, scratch.context);
-        const columnData: Record<string, parquet.ColumnBuffer> = {};
-        const pages: Record<string, unknown[]> = {};
-        for (const c of layout) {
-          columnData[c.name] = shredColumn(table, c, scratch, start, end, o.statistics);
-          pages[c.name] = [];
-        }
-        writer.rowBuffer = { rowCount: prefilled, pageRowCount: prefilled, columnData, pages };
-      } else {
-        writer.rowBuffer = {};
-      }
-      // The group's last row goes through appendRow, which encodes the page and writes the row group
-      // once rowCount reaches rowGroupSize (set to this group's size, smaller for the last group).
-      writer.rowGroupSize = end - start;
-      await writer.appendRow(rowObject(table, layout, end - 1));
-      if (writer.rowBuffer.rowCount !== undefined) {
-        throw new InvariantError('parquetjs-lite did not flush the row group: its internals changed (pin 0.8.7)');
-      }
-    }
-    return await finish(writer, path);
-  } catch (err) {
-    await abandon(opened, path);
-    throw writeError(path, err);
-  }
+  const writer = await openFeatureTableParquetWriter(path, spread, options);
+  await writer.append(table);
+  return writer.commit();
 }
 
 /**
- * Writes the same file through parquetjs-lite's row API (`appendRow` per row): about 10× slower; the
- * reference the columnar path must equal byte for byte.
+ * Writes the same file through parquetjs-lite's row API (`appendRow` per row): about 10× slower; the reference
+ * dyadflow's encoder must equal byte for byte.
  */
 export async function writeFeatureTableParquetRows(
   path: string,
@@ -332,18 +204,9 @@ export async function writeFeatureTableParquetRows(
   spread: Spread,
   options: ParquetWriteOptions = {},
 ): Promise<FileDigest> {
-  const o = resolveOptions(options);
-  checkSplitCodes(table);
-  let opened: parquet.ParquetWriter | undefined;
-  try {
-    const { writer, layout } = await openWriter(path, spread, o);
-    opened = writer;
-    for (let r = 0; r < table.length; r++) await writer.appendRow(rowObject(table, layout, r));
-    return await finish(writer, path);
-  } catch (err) {
-    await abandon(opened, path);
-    throw writeError(path, err);
-  }
+  const writer = await openFeatureTableParquetWriter(path, spread, options, 'parquetjs-rows');
+  await writer.append(table);
+  return writer.commit();
 }
 
 function describe(err: unknown): string {

@@ -1,6 +1,7 @@
 // The one column list of a dyad feature snapshot (issue 4 item 3). The Parquet schema, the Arrow schema,
 // the manifest's `columns` and schemas/dyad-features.schema.json all follow it; a test checks the schema file.
 import { InvariantError } from '../../core/errors.js';
+import { writeError, type AtomicFile, type FileDigest } from '../fs/atomic-file.js';
 import { CONTEXT_COLUMN_NAMES, CONTEXT_WIDTH, WTL_WIDTH, wtlColumnNames, type FeatureTable, type Spread } from '../../core/features/feature-table.js';
 
 /** Logical type of a snapshot column: Parquet INT32 / DOUBLE / BYTE_ARRAY (UTF8); Arrow Int32 / Float64 / Dictionary<Int8, Utf8>. */
@@ -172,4 +173,141 @@ export function columnsToRowMajor<T extends Float64Array | Int32Array>(
       for (let i = s, j = (rowOffset + s) * width + c; i < e; i++, j += width) block[j] = col[i]!;
     }
   }
+}
+
+/** Copies rows [start, end) of `src` into `dst` from row `at` (every snapshot column; not firstSeenS). */
+export function copyFeatureRows(src: FeatureTable, start: number, end: number, dst: FeatureTable, at: number): void {
+  for (const block of ['userIds', 'itemIds', 'weeks', 'split', 'click', 'bookmark', 'reply'] as const) {
+    dst[block].set(src[block].subarray(start, end), at);
+  }
+  dst.wtl.set(src.wtl.subarray(start * WTL_WIDTH, end * WTL_WIDTH), at * WTL_WIDTH);
+  dst.context.set(src.context.subarray(start * CONTEXT_WIDTH, end * CONTEXT_WIDTH), at * CONTEXT_WIDTH);
+}
+
+/** A snapshot file being written chunk by chunk through the one atomic write (features.parquet, features.arrow). */
+export interface FeatureTableFileWriter {
+  /** The final path. */
+  readonly path: string;
+  /** Rows appended so far. */
+  readonly rows: number;
+  /**
+   * Appends rows [start, end) of `table` (default: all of it). Whole chunks (row groups, record batches) are
+   * encoded and written before the promise resolves; a partial one waits for the next rows or `commit`. The
+   * bytes depend only on the sequence of rows, not on how it was cut into appends.
+   */
+  append(table: FeatureTable, start?: number, end?: number): Promise<void>;
+  /** Writes the last chunk and the footer, then commits the file; returns its size and SHA-256. */
+  commit(): Promise<FileDigest>;
+  /** Removes the `.tmp` file; the final path is left as it was. Safe after a failure or twice. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Cuts a sequence of appended row ranges into chunks of exactly `chunkRows` rows (the last one shorter) and hands
+ * each to `emit`. Whole chunks inside one append are emitted from the caller's table without a copy; rows that
+ * straddle appends are gathered in one chunk-sized buffer, so memory stays at one chunk whatever the table size.
+ */
+export class RowChunker {
+  private pending: FeatureTable | null = null;
+  private pendingRows = 0;
+  /** Rows appended so far. */
+  rows = 0;
+
+  constructor(
+    private readonly chunkRows: number,
+    private readonly emit: (table: FeatureTable, start: number, end: number) => Promise<void>,
+  ) {}
+
+  /** Adds rows [start, end) of `table`, emitting every chunk that fills. */
+  async append(table: FeatureTable, start: number, end: number): Promise<void> {
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > table.length) {
+      throw new InvariantError(`rows [${start}, ${end}) are not a range of a ${table.length}-row table`);
+    }
+    let at = start;
+    while (at < end) {
+      if (this.pendingRows === 0 && end - at >= this.chunkRows) {
+        await this.emit(table, at, at + this.chunkRows);
+        at += this.chunkRows;
+        this.rows += this.chunkRows;
+        continue;
+      }
+      const pending = (this.pending ??= allocateFeatureTable(this.chunkRows));
+      const take = Math.min(end - at, this.chunkRows - this.pendingRows);
+      copyFeatureRows(table, at, at + take, pending, this.pendingRows);
+      this.pendingRows += take;
+      at += take;
+      this.rows += take;
+      if (this.pendingRows === this.chunkRows) {
+        this.pendingRows = 0;
+        await this.emit(pending, 0, this.chunkRows);
+      }
+    }
+  }
+
+  /** Emits the last, partial chunk (if any). */
+  async finish(): Promise<void> {
+    if (this.pendingRows === 0) return;
+    const n = this.pendingRows;
+    this.pendingRows = 0;
+    await this.emit(this.pending!, 0, n);
+  }
+}
+
+/** How a snapshot format encodes its chunks: everything but the row bookkeeping and the error handling. */
+export interface ChunkEncoder {
+  /** Encodes and writes one chunk: rows [start, end) of `table`, the `firstRow`-th row of the file first. */
+  chunk(table: FeatureTable, start: number, end: number, firstRow: number): Promise<void>;
+  /** Writes what follows the last chunk (footer); called once, after every chunk. */
+  finish(rows: number): Promise<void>;
+  /** Releases what the encoder holds after a failure (best effort). */
+  release?(): Promise<void>;
+}
+
+/**
+ * A FeatureTableFileWriter over `file` that cuts the appended rows into chunks of `chunkRows` and hands them to
+ * `encoder`. Any failure removes the `.tmp` file and is reported as one error naming the file (writeError); the
+ * writer refuses further use after it.
+ */
+export function chunkedFeatureFileWriter(file: AtomicFile, chunkRows: number, encoder: ChunkEncoder): FeatureTableFileWriter {
+  let state: 'open' | 'failed' | 'done' = 'open';
+  let chunkFirstRow = 0;
+  const chunker = new RowChunker(chunkRows, async (table, start, end) => {
+    const first = chunkFirstRow;
+    chunkFirstRow += end - start;
+    await encoder.chunk(table, start, end, first);
+  });
+  async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (state !== 'open') throw writeError(file.path, new Error(`${what} after the writer ${state === 'done' ? 'committed' : 'failed'}`));
+    try {
+      return await fn();
+    } catch (err) {
+      state = 'failed';
+      await encoder.release?.().catch(() => {});
+      await file.abort();
+      throw writeError(file.path, err);
+    }
+  }
+  return {
+    path: file.path,
+    get rows() {
+      return chunker.rows;
+    },
+    append(table: FeatureTable, start = 0, end = table.length): Promise<void> {
+      return guarded('append', () => chunker.append(table, start, end));
+    },
+    commit(): Promise<FileDigest> {
+      return guarded('commit', async () => {
+        await chunker.finish();
+        await encoder.finish(chunker.rows);
+        const digest = await file.commit();
+        state = 'done';
+        return digest;
+      });
+    },
+    async abort(): Promise<void> {
+      if (state === 'open') state = 'failed';
+      await encoder.release?.().catch(() => {});
+      await file.abort();
+    },
+  };
 }

@@ -1,15 +1,19 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import parquet from 'parquetjs-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  openFeatureTableParquetWriter,
+  parquetEncoderEnabled,
   readFeatureTableParquet,
   writeFeatureTableParquet,
   writeFeatureTableParquetRows,
   type ParquetWriteOptions,
 } from '../../../src/adapters/parquet/index.js';
+import { snappyReplaced } from '../../../src/adapters/parquet/encoder.js';
+import { WTL_WIDTH, CONTEXT_WIDTH } from '../../../src/core/features/feature-table.js';
 import { digestBytes } from '../../../src/adapters/fs/atomic-file.js';
 import { featureColumns } from '../../../src/adapters/snapshot/columns.js';
 import { randomFeatureTable, tableAsArrays } from '../snapshot/random-table.js';
@@ -42,6 +46,9 @@ describe('writeFeatureTableParquet (columnar path)', () => {
     ['groups of 1', 5, { rowGroupRows: 1 }],
     ['uncompressed', 40, { rowGroupRows: 7, compression: 'none' }],
     ['statistics off', 40, { rowGroupRows: 8, statistics: false }],
+    ['statistics off, uncompressed', 40, { rowGroupRows: 16, compression: 'none', statistics: false }],
+    ['one row', 1, {}],
+    ['one row, statistics off', 1, { statistics: false, compression: 'none' }],
   ])('equals the appendRow output byte for byte: %s', async (_name, length, opts) => {
     const { bytesA, bytesB, da, db } = await bothWriters(length, 7 + length, opts);
     expect(bytesA.length).toBeGreaterThan(100);
@@ -57,8 +64,9 @@ describe('writeFeatureTableParquet (columnar path)', () => {
         fc.integer({ min: 1, max: 20 }),
         fc.integer({ min: 0, max: 1000 }),
         fc.constantFrom<ParquetWriteOptions['compression']>('none', 'snappy'),
-        async (length, rowGroupRows, seed, compression) => {
-          const { bytesA, bytesB } = await bothWriters(length, seed, { rowGroupRows, compression });
+        fc.boolean(),
+        async (length, rowGroupRows, seed, compression, statistics) => {
+          const { bytesA, bytesB } = await bothWriters(length, seed, { rowGroupRows, compression, statistics });
           expect(Buffer.compare(bytesA, bytesB)).toBe(0);
         },
       ),
@@ -119,18 +127,96 @@ describe('writeFeatureTableParquet (columnar path)', () => {
     expect((await readFeatureTableParquet(a)).length).toBe(0);
   });
 
-  it('turns -0 into 0 exactly as the row API does', async () => {
+  it.each<[string, ParquetWriteOptions]>([
+    ['statistics on', { rowGroupRows: 4 }],
+    ['statistics off', { rowGroupRows: 4, statistics: false }],
+  ])('turns -0 into 0 exactly as the row API does (%s)', async (_name, opts) => {
     const table = randomFeatureTable(6, 5);
     table.wtl[3] = -0;
     table.wtl[20] = -0;
-    const { bytesA, bytesB } = await (async () => {
+    // A column whose only values are -0 and 0: its minimum and maximum are +0 in the library's statistics.
+    for (let r = 0; r < 4; r++) table.wtl[r * WTL_WIDTH + 9] = r % 2 === 0 ? -0 : 0;
+    const a = nextPath();
+    const b = nextPath();
+    await writeFeatureTableParquet(a, table, 'std', opts);
+    await writeFeatureTableParquetRows(b, table, 'std', opts);
+    expect(Buffer.compare(await readFile(a), await readFile(b))).toBe(0);
+  });
+
+  it('equals the row API on extreme values: Int32 bounds, negative, huge and subnormal doubles', async () => {
+    const table = randomFeatureTable(9, 8);
+    const ints = [-2147483648, 2147483647, -1, 0, 1, -2147483647, 65535, -65536, 123456789];
+    const doubles = [-1.5, 1e300, -1e300, 5e-324, -5e-324, Number.MAX_VALUE, -0.1, 1 / 3, 2 ** 53];
+    for (let r = 0; r < 9; r++) {
+      table.userIds[r] = ints[r]!;
+      table.context[r * CONTEXT_WIDTH + 2] = ints[(r + 4) % 9]!;
+      table.wtl[r * WTL_WIDTH + 1] = doubles[r]!;
+      table.wtl[r * WTL_WIDTH + 14] = doubles[(r + 3) % 9]!;
+    }
+    for (const opts of [{ rowGroupRows: 4 }, { rowGroupRows: 9, compression: 'none' as const }]) {
       const a = nextPath();
       const b = nextPath();
-      await writeFeatureTableParquet(a, table, 'std', { rowGroupRows: 4 });
-      await writeFeatureTableParquetRows(b, table, 'std', { rowGroupRows: 4 });
-      return { bytesA: await readFile(a), bytesB: await readFile(b) };
-    })();
-    expect(Buffer.compare(bytesA, bytesB)).toBe(0);
+      await writeFeatureTableParquet(a, table, 'std', opts);
+      await writeFeatureTableParquetRows(b, table, 'std', opts);
+      expect(Buffer.compare(await readFile(a), await readFile(b))).toBe(0);
+      expect(tableAsArrays(await readFeatureTableParquet(a))).toEqual(tableAsArrays(table));
+    }
+  });
+
+  it('uses dyadflow’s encoder and snappy with the pinned parquetjs-lite 0.8.7 and its snappyjs 0.6.1', () => {
+    expect(parquetEncoderEnabled).toBe(true);
+    expect(snappyReplaced).toBe(true);
+  });
+
+  it('gives the same bytes however the rows are cut into appends (property)', async () => {
+    const table = randomFeatureTable(70, 31);
+    const whole = nextPath();
+    await writeFeatureTableParquet(whole, table, 'std', { rowGroupRows: 16 });
+    const expected = await readFile(whole);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 70 }), { maxLength: 8 }), async (cuts) => {
+        const bounds = [0, ...cuts.sort((x, y) => x - y), 70];
+        const path = nextPath();
+        const writer = await openFeatureTableParquetWriter(path, 'std', { rowGroupRows: 16 });
+        for (let i = 1; i < bounds.length; i++) await writer.append(table, bounds[i - 1], bounds[i]);
+        expect(writer.rows).toBe(70);
+        await writer.commit();
+        expect(Buffer.compare(await readFile(path), expected)).toBe(0);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('refuses to append after commit', async () => {
+    const writer = await openFeatureTableParquetWriter(nextPath(), 'std');
+    await writer.append(randomFeatureTable(3, 2));
+    await writer.commit();
+    await expect(writer.append(randomFeatureTable(3, 2))).rejects.toMatchObject({ code: 'DF_ERR_WRITE', message: /append after the writer committed/ });
+  });
+
+  it('a failure in a later row group removes the .tmp and leaves the previous file as it was', async () => {
+    const path = nextPath();
+    await writeFile(path, 'previous snapshot');
+    const table = randomFeatureTable(40, 9);
+    table.wtl[33 * WTL_WIDTH + 2] = Number.NaN;
+    await expect(writeFeatureTableParquet(path, table, 'std', { rowGroupRows: 8 })).rejects.toThrow(/win_max is NaN at row 33/);
+    expect(await readFile(path, 'utf8')).toBe('previous snapshot');
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('reports a full disk while writing as one retriable DF_ERR_WRITE naming the file, and removes the .tmp', async () => {
+    const sub = join(dir, 'full');
+    await rm(sub, { recursive: true, force: true });
+    await mkdir(sub);
+    const path = join(sub, 'features.parquet');
+    // The .tmp is a link to /dev/full: opening works, every write fails with ENOSPC.
+    await symlink('/dev/full', `${path}.tmp`);
+    await expect(writeFeatureTableParquet(path, randomFeatureTable(50, 3), 'std', { rowGroupRows: 8 })).rejects.toMatchObject({
+      code: 'DF_ERR_WRITE',
+      retriable: true,
+      message: expect.stringMatching(/full\/features\.parquet: cannot write \(.*ENOSPC/),
+    });
+    expect(await readdir(sub)).toEqual([]);
   });
 
   it('refuses NaN features, bad split codes and bad options, leaving no file', async () => {

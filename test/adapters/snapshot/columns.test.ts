@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { columnsToRowMajor, featureColumns, rowMajorToColumns, spreadOfColumnNames } from '../../../src/adapters/snapshot/columns.js';
+import {
+  RowChunker,
+  columnsToRowMajor,
+  copyFeatureRows,
+  featureColumns,
+  rowMajorToColumns,
+  spreadOfColumnNames,
+} from '../../../src/adapters/snapshot/columns.js';
+import type { FeatureTable } from '../../../src/core/features/feature-table.js';
+import { randomFeatureTable, tableAsArrays } from './random-table.js';
 import { readSchema, validatorFor } from '../../../src/adapters/schemas/validators.js';
 import { CONTEXT_COLUMN_NAMES, type Spread } from '../../../src/core/features/feature-table.js';
 
@@ -86,5 +95,76 @@ describe('blocked transposes', () => {
     columnsToRowMajor(cols, width, rows, back, 2);
     expect(Array.from(back.subarray(0, 6))).toEqual([0, 0, 0, 0, 0, 0]);
     expect(Array.from(back.subarray(6))).toEqual(Array.from(block));
+  });
+});
+
+describe('RowChunker', () => {
+  /** Records every emitted chunk: whether it came from the appended table (no copy) and its rows' user ids. */
+  function recorder(source: FeatureTable) {
+    const chunks: { direct: boolean; start: number; userIds: number[] }[] = [];
+    const emit = (t: FeatureTable, start: number, end: number) => {
+      chunks.push({ direct: t === source, start, userIds: Array.from(t.userIds.subarray(start, end)) });
+      return Promise.resolve();
+    };
+    return { chunks, emit };
+  }
+
+  it('emits whole chunks from the appended table without a copy and gathers rows that straddle appends', async () => {
+    const table = randomFeatureTable(11, 1);
+    table.userIds.set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const { chunks, emit } = recorder(table);
+    const chunker = new RowChunker(4, emit);
+    await chunker.append(table, 0, 9); // [0,4) and [4,8) direct, row 8 waits
+    await chunker.append(table, 9, 9); // nothing
+    await chunker.append(table, 9, 11); // rows 8..10 wait for a fourth
+    expect(chunker.rows).toBe(11);
+    await chunker.finish();
+    expect(chunks).toEqual([
+      { direct: true, start: 0, userIds: [0, 1, 2, 3] },
+      { direct: true, start: 4, userIds: [4, 5, 6, 7] },
+      { direct: false, start: 0, userIds: [8, 9, 10] },
+    ]);
+    await chunker.finish();
+    expect(chunks).toHaveLength(3);
+  });
+
+  it('fills a gathered chunk across appends before emitting direct chunks again', async () => {
+    const table = randomFeatureTable(12, 2);
+    table.userIds.set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const { chunks, emit } = recorder(table);
+    const chunker = new RowChunker(4, emit);
+    await chunker.append(table, 0, 3);
+    await chunker.append(table, 3, 12);
+    await chunker.finish();
+    expect(chunks).toEqual([
+      { direct: false, start: 0, userIds: [0, 1, 2, 3] },
+      { direct: true, start: 4, userIds: [4, 5, 6, 7] },
+      { direct: true, start: 8, userIds: [8, 9, 10, 11] },
+    ]);
+  });
+
+  it('refuses a range outside the table', async () => {
+    const chunker = new RowChunker(4, () => Promise.resolve());
+    await expect(chunker.append(randomFeatureTable(3, 1), 2, 4)).rejects.toThrow(/rows \[2, 4\) are not a range of a 3-row table/);
+  });
+});
+
+describe('copyFeatureRows', () => {
+  it('copies every snapshot column of a row range', () => {
+    const src = randomFeatureTable(6, 3);
+    const dst = randomFeatureTable(5, 4);
+    copyFeatureRows(src, 2, 5, dst, 1);
+    const a = tableAsArrays(src);
+    const b = tableAsArrays(dst);
+    const rowsOf = (t: Record<string, unknown>, from: number, to: number) =>
+      Object.fromEntries(
+        Object.entries(t)
+          .filter(([k]) => k !== 'length')
+          .map(([k, v]) => {
+            const w = k === 'wtl' ? 15 : k === 'context' ? 16 : 1;
+            return [k, (v as number[]).slice(from * w, to * w)];
+          }),
+      );
+    expect(rowsOf(b, 1, 4)).toEqual(rowsOf(a, 2, 5));
   });
 });
