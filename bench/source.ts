@@ -3,13 +3,14 @@
 // opening to the end (the order check and any sort included) and peak RSS, on the files as generated (in event-time
 // order, read in place) and on a shuffled copy (sorted in memory with the default budget, and with a budget of
 // --spill-bytes, default 16 MiB, so that runs spill to disk and are merged). Each measurement runs in a fresh child
-// process, so its peak RSS is the source's alone. Data: --data DIR, else the preset generated afresh (seed 1).
+// process, so its peak RSS is the source's alone; the longest event-loop delay is reported beside it. Data: --data DIR,
+// else the preset generated afresh (seed 1).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createDeadLetterMemory } from '../src/adapters/recsys16/index.js';
 import { DEFAULT_SORT_MEMORY_BYTES, openFileSource, type FileSourceNotice } from '../src/adapters/source/index.js';
 import { Rng } from '../src/core/random/rng.js';
@@ -31,6 +32,9 @@ async function measure(mode: string, dataDir: string, memoryBytes: number, label
   const spillDir = await mkdtemp(join(tmpdir(), 'dyadflow-bench-source-spill-'));
   const notices: FileSourceNotice[] = [];
   const c0 = process.cpuUsage();
+  // The longest the event loop was blocked (the stream must answer signals within a second or two).
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const t0 = performance.now();
   try {
     const source = await openFileSource({
@@ -61,6 +65,7 @@ async function measure(mode: string, dataDir: string, memoryBytes: number, label
     await source.close();
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(c0);
+    loopDelay.disable();
     const events = interactions + pairs;
     const extra = {
       mode,
@@ -77,6 +82,7 @@ async function measure(mode: string, dataDir: string, memoryBytes: number, label
     };
     report(BENCH, `${mode}: events per second`, Math.round(events / seconds), 'events/s', extra);
     report(BENCH, `${mode}: peak RSS`, await peakRssBytes(), 'bytes', { mode, data: label });
+    report(BENCH, `${mode}: max event-loop delay`, Math.round(loopDelay.max / 1e5) / 10, 'ms', { mode, data: label });
   } finally {
     await rm(spillDir, { recursive: true, force: true });
   }

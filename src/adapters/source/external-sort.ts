@@ -1,9 +1,12 @@
 // An event file not in event-time order, sorted before it is replayed (issue 11, item 2): rows are read in file
-// order into a buffer of a bounded size; a full buffer is sorted and written to disk as a run; the runs are merged
-// (k-way, a binary heap) while the stream pulls. Rows sort by (time, line): a total order within one file, so the
-// result does not depend on the memory budget, on how the runs fell, or on the sort being stable. An input already
-// in order comes out unchanged, bad lines included (their time is that of the row they follow, see Row.timeS).
-import { mkdir, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+// order into chunks of a bounded size; each full chunk is sorted and becomes a run, kept in memory while the runs fit
+// the memory budget and written to disk beyond it; the runs are merged (k-way, a binary heap) while the stream pulls.
+// Chunks stay small (8 MiB) even under a large budget: sorting one is a short synchronous slice (the stream must keep
+// its event loop responsive), and a run is read back sequentially rather than by random access over the whole
+// buffer. Rows sort by (time, line): a total order within one file, so the result depends neither on the budget, nor
+// on where runs fell, nor on the sort being stable. An input already in order comes out unchanged, bad lines
+// included (their time is that of the row they follow, see Row.timeS).
+import { mkdir, mkdtemp, open, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invariant } from '../../core/errors.js';
 import {
@@ -22,8 +25,10 @@ import {
 // i32 item (interaction) or year (impression), i32 week, u32 n; then n i32 items (impression) or the reason's n
 // UTF-8 bytes followed by the raw line's (bad line).
 const HEADER_BYTES = 40;
-/** Runs merged at once; more are merged in passes (each pass writes fewer, longer runs). */
+/** Runs on disk merged at once; more are merged in passes (each pass writes fewer, longer runs). */
 export const DEFAULT_FAN_IN = 64;
+/** Rows sorted at once (bytes of a chunk): at most ~200k rows, a sort of a few tens of milliseconds. */
+const MAX_CHUNK_BYTES = 8 << 20;
 const STAGE_BYTES = 1 << 20;
 const MAX_BLOCK_BYTES = 4 << 20;
 const MAX_READ_BYTES = 1 << 20;
@@ -94,6 +99,8 @@ function growFloat64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
 /** Rows buffered in memory, in the order they were added (file order), as encoded records in fixed blocks. */
 class RunBuffer {
   count = 0;
+  /** Bytes of the encoded records. */
+  recordBytes = 0;
   private blocks: Buffer[] = [];
   private blockBytesTotal = 0;
   private used = 0; // bytes used in the last block
@@ -131,7 +138,23 @@ class RunBuffer {
     this.lines[i] = row.line;
     this.addrs[i] = (this.blocks.length - 1) * 4294967296 + this.used;
     this.used += len;
+    this.recordBytes += len;
     this.count = i + 1;
+  }
+
+  /** The rows as one run: their records sorted by (time, line), back to back. The buffer is cleared. */
+  seal(): Buffer {
+    const order = this.sortedOrder();
+    const run = Buffer.allocUnsafe(this.recordBytes);
+    let p = 0;
+    for (let k = 0; k < order.length; k++) {
+      this.locate(order[k]!);
+      const len = this.recBuf.readUInt32LE(this.recOff);
+      this.recBuf.copy(run, p, this.recOff, this.recOff + len);
+      p += len;
+    }
+    this.clear();
+    return run;
   }
 
   /** Points recBuf/recOff at row i (in insertion order). */
@@ -185,6 +208,7 @@ class RunBuffer {
     this.blockBytesTotal = 0;
     this.used = 0;
     this.count = 0;
+    this.recordBytes = 0;
     this.times = new Float64Array(64);
     this.lines = new Float64Array(64);
     this.addrs = new Float64Array(64);
@@ -246,12 +270,66 @@ async function writeAll(fh: FileHandle, buf: Buffer, off: number, len: number): 
   }
 }
 
-/** Reads a run file's records in order through one buffer; the head record's key is (timeS, line). */
-class RunReader {
+/** A run's records in order; the head record (buf[start, start + len)) has the key (timeS, line). */
+interface RunSource {
+  done: boolean;
+  timeS: number;
+  line: number;
+  buf: Buffer;
+  start: number;
+  len: number;
+  /** Moves past the head record. True when `load()` must be awaited (more to read, or the end to confirm). */
+  advance(): boolean;
+  /** Makes a whole record the head, or marks the run done. */
+  load(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Reads off `buf` the record starting at `start` when a whole one is there: its length and key. */
+function locateRecord(r: RunSource, end: number): boolean {
+  const avail = end - r.start;
+  if (avail < HEADER_BYTES) return false;
+  const len = r.buf.readUInt32LE(r.start);
+  if (avail < len) return false;
+  r.len = len;
+  r.timeS = r.buf.readDoubleLE(r.start + 4);
+  r.line = r.buf.readDoubleLE(r.start + 12);
+  return true;
+}
+
+/** A run held in memory: its records back to back in one buffer. */
+class MemoryRun implements RunSource {
   done = false;
   timeS = 0;
   line = 0;
-  /** The head record: buf[start, start + len). */
+  start = 0;
+  len = 0;
+
+  constructor(readonly buf: Buffer) {}
+
+  advance(): boolean {
+    this.start += this.len;
+    return !locateRecord(this, this.buf.length);
+  }
+
+  load(): Promise<void> {
+    if (!locateRecord(this, this.buf.length)) {
+      invariant(this.start === this.buf.length, 'a sort run ends inside a record');
+      this.done = true;
+    }
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Reads a run file's records in order through one buffer. */
+class FileRun implements RunSource {
+  done = false;
+  timeS = 0;
+  line = 0;
   buf: Buffer;
   start = 0;
   len = 0;
@@ -266,10 +344,10 @@ class RunReader {
     this.buf = Buffer.allocUnsafe(readBytes);
   }
 
-  static async open(path: string, readBytes: number): Promise<RunReader> {
+  static async open(path: string, readBytes: number): Promise<FileRun> {
     const fh = await open(path, 'r');
     try {
-      const r = new RunReader(fh, (await fh.stat()).size, readBytes);
+      const r = new FileRun(fh, (await fh.stat()).size, readBytes);
       await r.load();
       return r;
     } catch (err) {
@@ -278,15 +356,13 @@ class RunReader {
     }
   }
 
-  /** Moves past the head record. True when `load()` must be awaited. */
   advance(): boolean {
     this.start += this.len;
-    return !this.locate();
+    return !locateRecord(this, this.end);
   }
 
-  /** Reads on until a whole record is in the buffer, or marks the run done. */
   async load(): Promise<void> {
-    while (!this.locate()) {
+    while (!locateRecord(this, this.end)) {
       if (this.filePos === this.size) {
         invariant(this.start === this.end, 'a sort run ends inside a record');
         this.done = true;
@@ -314,48 +390,25 @@ class RunReader {
   async close(): Promise<void> {
     await this.fh.close();
   }
-
-  private locate(): boolean {
-    const avail = this.end - this.start;
-    if (avail < HEADER_BYTES) return false;
-    const len = this.buf.readUInt32LE(this.start);
-    if (avail < len) return false;
-    this.len = len;
-    this.timeS = this.buf.readDoubleLE(this.start + 4);
-    this.line = this.buf.readDoubleLE(this.start + 12);
-    return true;
-  }
 }
 
-function before(a: RunReader, b: RunReader): boolean {
+function before(a: RunSource, b: RunSource): boolean {
   return a.timeS < b.timeS || (a.timeS === b.timeS && a.line < b.line);
 }
 
 /** The records of several runs in (time, line) order: a binary heap of their readers. */
 class RunMerger {
-  private pending: RunReader | null = null;
+  private pending: RunSource | null = null;
+  private readonly heap: RunSource[];
 
-  private constructor(private readonly heap: RunReader[]) {
-    for (let i = (heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  /** Merges `runs` (each already loaded; done ones are dropped). */
+  constructor(runs: RunSource[]) {
+    this.heap = runs.filter((r) => !r.done);
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
-  static async open(paths: readonly string[], readBytes: number): Promise<RunMerger> {
-    const readers: RunReader[] = [];
-    try {
-      for (const p of paths) {
-        const r = await RunReader.open(p, readBytes);
-        if (r.done) await r.close();
-        else readers.push(r);
-      }
-    } catch (err) {
-      await Promise.all(readers.map((r) => r.close()));
-      throw err;
-    }
-    return new RunMerger(readers);
-  }
-
-  /** The reader holding the first record, or null when all are done. */
-  head(): RunReader | null {
+  /** The run holding the first record, or null when all are done. */
+  head(): RunSource | null {
     return this.heap.length > 0 ? this.heap[0]! : null;
   }
 
@@ -377,7 +430,7 @@ class RunMerger {
     if (r.done) {
       await r.close();
       const last = this.heap.pop()!;
-      if (this.heap.length > 0 && last !== r) this.heap[0] = last;
+      if (last !== r) this.heap[0] = last;
     }
     if (this.heap.length > 0) this.siftDown(0);
   }
@@ -403,13 +456,25 @@ class RunMerger {
   }
 }
 
+/** Opens file runs (closing those opened if one fails). */
+async function openFileRuns(paths: readonly string[], readBytes: number): Promise<FileRun[]> {
+  const runs: FileRun[] = [];
+  try {
+    for (const p of paths) runs.push(await FileRun.open(p, readBytes));
+  } catch (err) {
+    await Promise.all(runs.map((r) => r.close()));
+    throw err;
+  }
+  return runs;
+}
+
 /** Options of SortedRowCursor.sort. */
 export interface SortOptions {
-  /** Bytes of rows held in memory before a run is written to disk. */
+  /** Bytes of rows held in memory (runs and the chunk being filled); runs beyond it are written to disk. */
   memoryBytes: number;
   /** Where this sort makes its own temporary folder of runs (removed by close()). */
   spillDir: string;
-  /** Runs merged at once (default 64); tests lower it to exercise merge passes. */
+  /** Runs on disk merged at once (default 64); tests lower it to exercise merge passes. */
   fanIn?: number;
 }
 
@@ -421,26 +486,26 @@ export interface SortStats {
   outOfOrder: number;
   /** Sorted runs written to disk (0: the file was sorted in memory). */
   runs: number;
+  /** Sorted runs kept in memory. */
+  memoryRuns: number;
   /** Bytes written to those runs (first pass). */
   spillBytes: number;
 }
 
-/** A file's rows in (time, line) order, sorted in memory or through runs on disk. */
+/** A file's rows in (time, line) order, merged from sorted runs in memory and on disk. */
 export class SortedRowCursor implements RowCursor {
   readonly row: Row = emptyRow();
   done = false;
   rowsBefore = 0;
   taken = 0;
-  private memOrder: Uint32Array | null = null;
-  private memIndex = 0;
   private merger: RunMerger | null = null;
 
   private constructor(
     readonly path: string,
     readonly fileKind: FileKind,
     readonly stats: SortStats,
-    private readonly memory: RunBuffer | null,
-    private readonly runs: readonly string[],
+    private readonly memoryRuns: readonly Buffer[],
+    private readonly fileRuns: readonly string[],
     private readonly dir: string | null,
     private readonly readBytes: number,
   ) {}
@@ -449,33 +514,44 @@ export class SortedRowCursor implements RowCursor {
   static async sort(path: string, fileKind: FileKind, opts: SortOptions): Promise<SortedRowCursor> {
     const fanIn = Math.max(2, opts.fanIn ?? DEFAULT_FAN_IN);
     const budget = Math.max(1, opts.memoryBytes);
+    // A few chunks per budget, so that small budgets still keep some runs in memory.
+    const chunkBytes = Math.min(MAX_CHUNK_BYTES, Math.max(1, Math.floor(budget / 4)));
     const readBytes = Math.min(MAX_READ_BYTES, Math.max(MIN_READ_BYTES, Math.floor(budget / (2 * fanIn))));
-    const buffer = new RunBuffer(Math.min(MAX_BLOCK_BYTES, Math.max(256, Math.floor(budget / 4))));
+    const buffer = new RunBuffer(Math.min(MAX_BLOCK_BYTES, Math.max(256, Math.floor(chunkBytes / 4))));
     const reader = await FileRowCursor.open(path, fileKind);
+    const memoryRuns: Buffer[] = [];
+    let memoryRunBytes = 0;
     let dir: string | null = null;
-    let runs: string[] = [];
+    let fileRuns: string[] = [];
     let spillBytes = 0;
     let cursor: SortedRowCursor | undefined;
     try {
-      const spill = async (): Promise<void> => {
+      const seal = async (last: boolean): Promise<void> => {
+        const run = buffer.seal();
+        // Keep the run in memory while the runs and a chunk still to fill fit the budget; else it goes to disk.
+        if (memoryRunBytes + run.length + (last ? 0 : chunkBytes) <= budget) {
+          memoryRuns.push(run);
+          memoryRunBytes += run.length;
+          return;
+        }
         if (dir === null) {
           await mkdir(opts.spillDir, { recursive: true });
           dir = await mkdtemp(join(opts.spillDir, 'dyadflow-sort-'));
         }
-        const runPath = join(dir, `run-${runs.length}.bin`);
-        runs.push(runPath);
-        spillBytes += await writeRun(buffer, runPath);
-        buffer.clear();
+        const runPath = join(dir, `run-${fileRuns.length}.bin`);
+        await writeFile(runPath, run, { flag: 'wx' });
+        fileRuns.push(runPath);
+        spillBytes += run.length;
       };
       while (!reader.done) {
         buffer.add(reader.row);
-        if (buffer.bytes >= budget) await spill();
+        if (buffer.bytes >= chunkBytes) await seal(false);
         if (reader.next()) await reader.fill();
       }
-      if (runs.length > 0 && buffer.count > 0) await spill();
-      const stats: SortStats = { rows: reader.rowsBefore, outOfOrder: reader.outOfOrder, runs: runs.length, spillBytes };
-      if (runs.length > 0) runs = await mergePasses(runs, dir!, fanIn, readBytes);
-      cursor = new SortedRowCursor(path, fileKind, stats, runs.length === 0 ? buffer : null, runs, dir, readBytes);
+      if (buffer.count > 0) await seal(true);
+      const stats: SortStats = { rows: reader.rowsBefore, outOfOrder: reader.outOfOrder, runs: fileRuns.length, memoryRuns: memoryRuns.length, spillBytes };
+      if (fileRuns.length > fanIn) fileRuns = await mergePasses(fileRuns, dir!, fanIn, readBytes);
+      cursor = new SortedRowCursor(path, fileKind, stats, memoryRuns, fileRuns, dir, readBytes);
       await cursor.restart();
       return cursor;
     } catch (err) {
@@ -492,33 +568,26 @@ export class SortedRowCursor implements RowCursor {
     this.rowsBefore = 0;
     this.taken = 0;
     this.done = false;
-    if (this.memory !== null) {
-      this.memOrder ??= this.memory.sortedOrder();
-      this.memIndex = 0;
-      this.decodeMemory();
-      return;
-    }
     await this.merger?.close();
-    this.merger = await RunMerger.open(this.runs, this.readBytes);
-    this.decodeMerged();
+    this.merger = null;
+    const runs: RunSource[] = this.memoryRuns.map((b) => new MemoryRun(b));
+    for (const r of runs) await r.load();
+    runs.push(...(await openFileRuns(this.fileRuns, this.readBytes)));
+    this.merger = new RunMerger(runs);
+    this.decode();
   }
 
   next(): boolean {
     this.rowsBefore++;
     this.taken = 0;
-    if (this.memory !== null) {
-      this.memIndex++;
-      this.decodeMemory();
-      return false;
-    }
     if (this.merger!.advance()) return true;
-    this.decodeMerged();
+    this.decode();
     return false;
   }
 
   async fill(): Promise<void> {
     await this.merger!.settle();
-    this.decodeMerged();
+    this.decode();
   }
 
   /** Releases the runs: closes their files and removes the sort's folder. */
@@ -529,18 +598,7 @@ export class SortedRowCursor implements RowCursor {
     if (this.dir !== null) await rm(this.dir, { recursive: true, force: true });
   }
 
-  private decodeMemory(): void {
-    const order = this.memOrder!;
-    if (this.memIndex >= order.length) {
-      this.done = true;
-      return;
-    }
-    const m = this.memory!;
-    m.locate(order[this.memIndex]!);
-    decodeRow(m.recBuf, m.recOff, this.row);
-  }
-
-  private decodeMerged(): void {
+  private decode(): void {
     const r = this.merger!.head();
     if (r === null) {
       this.done = true;
@@ -550,26 +608,7 @@ export class SortedRowCursor implements RowCursor {
   }
 }
 
-/** Sorts the buffer and writes it as one run; returns the bytes written. */
-async function writeRun(buffer: RunBuffer, path: string): Promise<number> {
-  const order = buffer.sortedOrder();
-  const w = await RunWriter.create(path);
-  try {
-    for (let k = 0; k < order.length; k++) {
-      buffer.locate(order[k]!);
-      const buf = buffer.recBuf;
-      const off = buffer.recOff;
-      const len = buf.readUInt32LE(off);
-      if (w.fits(len)) w.copy(buf, off, len);
-      else await w.write(buf, off, len);
-    }
-  } finally {
-    await w.close();
-  }
-  return w.bytes;
-}
-
-/** Merges runs, fanIn at a time, until at most fanIn are left (the merge that feeds the cursor is the last pass). */
+/** Merges file runs, fanIn at a time, until at most fanIn are left (the merge that feeds the cursor is the last pass). */
 async function mergePasses(runs: string[], dir: string, fanIn: number, readBytes: number): Promise<string[]> {
   let pass = 0;
   while (runs.length > fanIn) {
@@ -581,7 +620,7 @@ async function mergePasses(runs: string[], dir: string, fanIn: number, readBytes
         continue;
       }
       const out = join(dir, `pass-${pass}-${next.length}.bin`);
-      const merger = await RunMerger.open(group, readBytes);
+      const merger = new RunMerger(await openFileRuns(group, readBytes));
       const w = await RunWriter.create(out);
       try {
         for (let r = merger.head(); r !== null; r = merger.head()) {

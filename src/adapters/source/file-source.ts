@@ -12,6 +12,7 @@
 // and skips them).
 import { mkdir, open, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setImmediate as turn } from 'node:timers/promises';
 import { InputError, invariant } from '../../core/errors.js';
 import type { EventBatch, EventSource, PullRequest } from '../../core/events/source.js';
 import type { DeadLetterSink } from '../recsys16/bad-row.js';
@@ -58,9 +59,10 @@ export interface FileSourceNotice {
   /** Rows of the file (bad lines included) and how many valid rows were earlier than a valid row before them. */
   rows: number;
   outOfOrderRows: number;
-  /** Sorted runs spilled to disk (0: sorted in memory) and their bytes. */
+  /** Sorted runs spilled to disk (0: sorted in memory) and their bytes; sorted runs kept in memory. */
   spilledRuns: number;
   spillBytes: number;
+  memoryRuns: number;
   message: string;
 }
 
@@ -147,6 +149,9 @@ export class FileSource implements EventSource<FileSourcePosition> {
     const { beforeS, maxEvents } = request;
     invariant(Number.isInteger(maxEvents) && maxEvents > 0, `maxEvents must be a positive integer, got ${maxEvents}`);
     invariant(!Number.isNaN(beforeS), 'beforeS must be a number');
+    // Let the event loop turn once per pull: a replay from sorted runs in memory does no I/O, and a chain of pulls
+    // resolved in microtasks alone would starve timers and signal handlers for as long as it runs.
+    await turn();
     const out = new BatchBuilder(maxEvents);
     const imp = this.cursors[FILE_IMPRESSIONS];
     const int = this.cursors[FILE_INTERACTIONS];
@@ -269,7 +274,7 @@ async function inEventTimeOrder(path: string, kind: FileKind): Promise<boolean> 
 }
 
 function sortedNotice(path: string, s: SortStats): FileSourceNotice {
-  const where = s.runs === 0 ? 'in memory' : `through ${s.runs} runs on disk (${s.spillBytes} bytes)`;
+  const where = s.runs === 0 ? 'in memory' : `through ${s.runs} runs on disk (${s.spillBytes} bytes) and ${s.memoryRuns} in memory`;
   return {
     code: 'DF_NOTICE_INPUT_SORTED',
     file: path,
@@ -277,6 +282,7 @@ function sortedNotice(path: string, s: SortStats): FileSourceNotice {
     outOfOrderRows: s.outOfOrder,
     spilledRuns: s.runs,
     spillBytes: s.spillBytes,
+    memoryRuns: s.memoryRuns,
     message: `${path}: ${s.outOfOrder} of ${s.rows} rows out of event-time order; sorted ${where} before the replay`,
   };
 }

@@ -176,6 +176,7 @@ describe('openFileSource on files not in event-time order', () => {
         outOfOrderRows: 2,
         spilledRuns: 0,
         spillBytes: 0,
+        memoryRuns: 1,
         message: `${join(dir, 'interactions.csv')}: 2 of 5 rows out of event-time order; sorted in memory before the replay`,
       },
     ]);
@@ -190,8 +191,7 @@ describe('openFileSource on files not in event-time order', () => {
     const opts = options(dir, { sortMemoryBytes: 1, sortFanIn: 2 });
     const notices: FileSourceNotice[] = [];
     const source = await openFileSource({ ...opts, onNotice: (n) => notices.push(n) });
-    expect(notices[0]).toMatchObject({ rows: 5, outOfOrderRows: 2, spilledRuns: 5 });
-    expect(notices[0]!.spillBytes).toBe(5 * 40);
+    expect(notices[0]).toMatchObject({ rows: 5, outOfOrderRows: 2, spilledRuns: 5, spillBytes: 5 * 40, memoryRuns: 0 });
     const sortDirs = readdirSync(opts.spillDir);
     expect(sortDirs).toHaveLength(1);
     expect(sortDirs[0]).toMatch(/^dyadflow-sort-/);
@@ -199,6 +199,20 @@ describe('openFileSource on files not in event-time order', () => {
     await source.close();
     expect(readdirSync(opts.spillDir)).toEqual([]);
     expect(readdirSync(dir).sort()).toEqual(['impressions.csv', 'interactions.csv']);
+  });
+
+  it('keeps the first runs in memory and spills the rest when the budget runs out', async () => {
+    const dir = tempDir();
+    // 20 rows of 40 bytes in reverse order; a 400-byte budget sorts 100-byte chunks: one row each (the chunk's index
+    // alone is larger), kept in memory while the runs and one more chunk fit, then written to disk.
+    const rows = Array.from({ length: 20 }, (_, k) => `${k}\t${k}\t1\t${W34 - k * 60}`);
+    writeData(dir, rows, []);
+    const notices: FileSourceNotice[] = [];
+    const source = await openFileSource(options(dir, { sortMemoryBytes: 400, sortFanIn: 4, onNotice: (n) => notices.push(n) }));
+    expect(notices[0]).toMatchObject({ rows: 20, outOfOrderRows: 19, memoryRuns: 7, spilledRuns: 13, spillBytes: 13 * 40 });
+    const d = await drain(source, { beforeS: Infinity, maxEvents: 1 });
+    expect(d.events).toEqual(Array.from({ length: 20 }, (_, k) => `i ${19 - k} ${19 - k} 1 @${W34 - (19 - k) * 60}`));
+    await source.close();
   });
 
   it('keeps a bad line of a sorted file right after the row it followed in the file', async () => {
