@@ -6,7 +6,7 @@
 // buffer. Rows sort by (time, line): a total order within one file, so the result depends neither on the budget, nor
 // on where runs fell, nor on the sort being stable. An input already in order comes out unchanged, bad lines
 // included (their time is that of the row they follow, see Row.timeS).
-import { mkdir, mkdtemp, open, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invariant } from '../../core/errors.js';
 import {
@@ -468,9 +468,31 @@ async function openFileRuns(paths: readonly string[], readBytes: number): Promis
   return runs;
 }
 
+/** Prefix of the folder each sort makes for its runs inside the spill folder. */
+export const SORT_DIR_PREFIX = 'dyadflow-sort-';
+
+/**
+ * Removes the run folders that sorts left in `spillDir` (a process killed mid-replay cannot remove its own). Only for
+ * a spill folder no other live process sorts into: the stream calls it under its output directory's lock.
+ */
+export async function removeStaleSortRuns(spillDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(spillDir);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((n) => n.startsWith(SORT_DIR_PREFIX)).map((n) => join(spillDir, n));
+  await Promise.all(stale.map((p) => rm(p, { recursive: true, force: true })));
+  return stale;
+}
+
 /** Options of SortedRowCursor.sort. */
 export interface SortOptions {
-  /** Bytes of rows held in memory (runs and the chunk being filled); runs beyond it are written to disk. */
+  /**
+   * Bytes of rows held in memory (sorted runs and the chunk being filled); runs beyond it are written to disk. The
+   * merge's read buffers of runs on disk take up to a quarter as much again.
+   */
   memoryBytes: number;
   /** Where this sort makes its own temporary folder of runs (removed by close()). */
   spillDir: string;
@@ -516,7 +538,8 @@ export class SortedRowCursor implements RowCursor {
     const budget = Math.max(1, opts.memoryBytes);
     // A few chunks per budget, so that small budgets still keep some runs in memory.
     const chunkBytes = Math.min(MAX_CHUNK_BYTES, Math.max(1, Math.floor(budget / 4)));
-    const readBytes = Math.min(MAX_READ_BYTES, Math.max(MIN_READ_BYTES, Math.floor(budget / (2 * fanIn))));
+    // Read buffers of the runs on disk: a quarter of the budget over fanIn runs, between 4 KiB and 1 MiB each.
+    const readBytes = Math.min(MAX_READ_BYTES, Math.max(MIN_READ_BYTES, Math.floor(budget / (4 * fanIn))));
     const buffer = new RunBuffer(Math.min(MAX_BLOCK_BYTES, Math.max(256, Math.floor(chunkBytes / 4))));
     const reader = await FileRowCursor.open(path, fileKind);
     const memoryRuns: Buffer[] = [];
@@ -536,7 +559,7 @@ export class SortedRowCursor implements RowCursor {
         }
         if (dir === null) {
           await mkdir(opts.spillDir, { recursive: true });
-          dir = await mkdtemp(join(opts.spillDir, 'dyadflow-sort-'));
+          dir = await mkdtemp(join(opts.spillDir, SORT_DIR_PREFIX));
         }
         const runPath = join(dir, `run-${fileRuns.length}.bin`);
         await writeFile(runPath, run, { flag: 'wx' });

@@ -72,9 +72,15 @@ export interface FileSourceOptions {
   dataDir: string;
   /** Where bad lines go, each when the replay passes it. */
   deadLetters: DeadLetterSink;
-  /** Where a sort may spill runs (in a folder of its own, removed on close); never the input folder. */
+  /**
+   * Where a sort may spill runs (in a `dyadflow-sort-*` folder of its own, removed on close; after a crash,
+   * removeStaleSortRuns clears them); never the input folder.
+   */
   spillDir: string;
-  /** Memory for sorting, shared by the files that need it. Default DEFAULT_SORT_MEMORY_BYTES. */
+  /**
+   * Memory for sorting, shared by the files that need it (sorted runs kept in memory; beyond it runs spill to disk,
+   * and their read buffers take up to a quarter as much again). Default DEFAULT_SORT_MEMORY_BYTES.
+   */
   sortMemoryBytes?: number;
   /** `always` sorts even a file already in order (tests and benchmarks of the sort path). Default `auto`. */
   sort?: 'auto' | 'always';

@@ -8,7 +8,7 @@ export {
   type FileSourceOptions,
   type FileSourcePosition,
 } from './file-source.js';
-export { DEFAULT_FAN_IN, SortedRowCursor, type SortOptions, type SortStats } from './external-sort.js';
+export { DEFAULT_FAN_IN, removeStaleSortRuns, SORT_DIR_PREFIX, SortedRowCursor, type SortOptions, type SortStats } from './external-sort.js';
 export {
   FILE_IMPRESSIONS,
   FILE_INTERACTIONS,

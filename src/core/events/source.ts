@@ -26,7 +26,8 @@ export interface PullRequest {
 /**
  * One batch of events, as columns. Every event has event time < the request's beforeS; a source whose partitions
  * are not in time order (Kafka) can hand out events older than earlier batches' watermarks: the stream counts those
- * late (method.md §5a). Within a batch, order carries no meaning: the state does not depend on it.
+ * late (method.md §5a). Within a batch, order carries no meaning: the state does not depend on it. The arrays are the
+ * caller's: a source never writes to them after handing them out.
  */
 export interface EventBatch {
   /** Interactions of types 1-3 (deletes are dropped at ingest and only counted). */

@@ -1,10 +1,11 @@
 // The file source on tiny literal files: merge order, windows by beforeS, batch limits, bad lines, deletes, sorting
 // and spilling, positions.
-import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/core/errors.js';
 import { createDeadLetterMemory } from '../../../src/adapters/recsys16/bad-row.js';
+import { removeStaleSortRuns } from '../../../src/adapters/source/external-sort.js';
 import { openFileSource, type FileSourceNotice, type FileSourceOptions } from '../../../src/adapters/source/file-source.js';
 import { batchEvents, drain, tempDir, W33, W34, W35, writeData } from './helpers.js';
 
@@ -213,6 +214,16 @@ describe('openFileSource on files not in event-time order', () => {
     const d = await drain(source, { beforeS: Infinity, maxEvents: 1 });
     expect(d.events).toEqual(Array.from({ length: 20 }, (_, k) => `i ${19 - k} ${19 - k} 1 @${W34 - (19 - k) * 60}`));
     await source.close();
+  });
+
+  it('leaves what a killed sort spilled until removeStaleSortRuns clears it, and nothing else', async () => {
+    const spill = tempDir();
+    mkdirSync(join(spill, 'dyadflow-sort-Ab12Cd'));
+    writeFileSync(join(spill, 'dyadflow-sort-Ab12Cd', 'run-0.bin'), 'x');
+    writeFileSync(join(spill, 'notes.txt'), 'mine');
+    expect(await removeStaleSortRuns(spill)).toEqual([join(spill, 'dyadflow-sort-Ab12Cd')]);
+    expect(readdirSync(spill)).toEqual(['notes.txt']);
+    expect(await removeStaleSortRuns(join(spill, 'missing'))).toEqual([]);
   });
 
   it('keeps a bad line of a sorted file right after the row it followed in the file', async () => {
