@@ -33,7 +33,7 @@ const STAGE_BYTES = 1 << 20;
 const MAX_BLOCK_BYTES = 4 << 20;
 const MAX_READ_BYTES = 1 << 20;
 const MIN_READ_BYTES = 4096;
-const INDEX_BYTES_PER_ROW = 24; // time, line and address of a buffered row (three Float64Array slots)
+const INDEX_BYTES_PER_ROW = 16; // time and address of a buffered row (two Float64Array slots)
 const SAFE = Number.MAX_SAFE_INTEGER;
 
 function recordBytes(row: Row): number {
@@ -105,7 +105,6 @@ class RunBuffer {
   private blockBytesTotal = 0;
   private used = 0; // bytes used in the last block
   private times = new Float64Array(64);
-  private lines = new Float64Array(64);
   private addrs = new Float64Array(64); // block index · 2^32 + offset
   /** Set by locate(): the record's block and offset. */
   recBuf: Buffer = Buffer.alloc(0);
@@ -131,11 +130,9 @@ class RunBuffer {
     const i = this.count;
     if (i === this.times.length) {
       this.times = growFloat64(this.times, i * 2);
-      this.lines = growFloat64(this.lines, i * 2);
       this.addrs = growFloat64(this.addrs, i * 2);
     }
     this.times[i] = row.timeS;
-    this.lines[i] = row.line;
     this.addrs[i] = (this.blocks.length - 1) * 4294967296 + this.used;
     this.used += len;
     this.recordBytes += len;
@@ -179,27 +176,19 @@ class RunBuffer {
       if (t > max) max = t;
       if (!Number.isInteger(t)) integral = false;
     }
-    const order = new Uint32Array(n);
-    // Rows were added in file order, so insertion index order is line order: with whole-second times over a span
-    // that fits, (time, index) packs into one exact double and a plain numeric sort does it.
+    // Rows were added in file order, so insertion index order is line order, and (time, index) packs into one exact
+    // double for a plain numeric sort: times are whole seconds (the schemas' integers) from 1969-12-29 to 2100, and a
+    // chunk holds at most ~200k rows, so (span + 2) · rows stays far below 2^53.
     const span = max >= min ? max - min + 2 : 1;
-    if (integral && span * n <= SAFE) {
-      const keys = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const t = times[i]!;
-        keys[i] = (t === -Infinity ? 0 : t - min + 1) * n + i;
-      }
-      keys.sort();
-      for (let k = 0; k < n; k++) order[k] = keys[k]! % n;
-      return order;
+    invariant(integral && span * n <= SAFE, `sort keys out of range: ${n} rows over ${span} s`);
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = times[i]!;
+      keys[i] = (t === -Infinity ? 0 : t - min + 1) * n + i;
     }
-    for (let i = 0; i < n; i++) order[i] = i;
-    const lines = this.lines;
-    order.sort((a, b) => {
-      const ta = times[a]!;
-      const tb = times[b]!;
-      return ta < tb ? -1 : ta > tb ? 1 : lines[a]! - lines[b]!;
-    });
+    keys.sort();
+    const order = new Uint32Array(n);
+    for (let k = 0; k < n; k++) order[k] = keys[k]! % n;
     return order;
   }
 
@@ -210,7 +199,6 @@ class RunBuffer {
     this.count = 0;
     this.recordBytes = 0;
     this.times = new Float64Array(64);
-    this.lines = new Float64Array(64);
     this.addrs = new Float64Array(64);
   }
 }

@@ -14,6 +14,7 @@ import { mkdir, open, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
 import { InputError, invariant } from '../../core/errors.js';
+import { INTERACTION_TYPE } from '../../core/events/records.js';
 import type { EventBatch, EventSource, PullRequest } from '../../core/events/source.js';
 import type { DeadLetterSink } from '../recsys16/bad-row.js';
 import { openInput } from '../recsys16/lines.js';
@@ -179,7 +180,7 @@ export class FileSource implements EventSource<FileSourcePosition> {
         out.pushPairs(row.userId, row.items, c.taken, k, row.timeS);
         c.taken += k;
         if (c.taken < row.itemCount) break; // the batch is full inside this line
-      } else if (row.type === 4) {
+      } else if (row.type === INTERACTION_TYPE.delete) {
         droppedDeletes++;
       } else {
         if (out.events === maxEvents) break;
