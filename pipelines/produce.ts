@@ -13,7 +13,6 @@
 import { join } from 'node:path';
 import { DyadflowError, InputError } from '../src/core/errors.js';
 import type { InteractionType } from '../src/core/events/records.js';
-import { isoWeekStartS } from '../src/core/time/iso-week.js';
 import {
   connectProducer,
   encodeImpression,
@@ -29,15 +28,13 @@ import {
 import { createDeadLetterFile, type DeadLetterSink } from '../src/adapters/recsys16/bad-row.js';
 import { countDataLines } from '../src/adapters/recsys16/count-lines.js';
 import {
-  readImpressionBatches,
-  type ImpressionBatch,
-  type ImpressionReadSummary,
-} from '../src/adapters/recsys16/read-impressions.js';
-import {
-  readInteractionBatches,
-  type InteractionBatch,
-  type InteractionReadSummary,
-} from '../src/adapters/recsys16/read-interactions.js';
+  FILE_IMPRESSIONS,
+  FILE_INTERACTIONS,
+  FileRowCursor,
+  nextCursor,
+  ROW_BAD,
+  ROW_IMPRESSION,
+} from '../src/adapters/source/row-cursor.js';
 
 /** Options of produceDataset. */
 export interface ProduceOptions {
@@ -82,7 +79,7 @@ export interface ProduceSummary {
   badRows: { interactions: number; impressions: number; total: number };
   /** The dead-letter file, or null when there was no bad row (no file is written then). */
   deadLetters: string | null;
-  /** Rows whose event time is earlier than the previous row's of the same file (a file not in time order). */
+  /** Rows whose event time is earlier than a row before them in the same file (a file not in time order). */
   outOfOrder: { interactions: number; impressions: number };
   /** Event-time range of what was sent, unix seconds; null when nothing was sent. */
   firstEventS: number | null;
@@ -112,15 +109,14 @@ export async function produceDataset(options: ProduceOptions): Promise<ProduceSu
   const deadLettersPath = options.deadLettersPath ?? join(options.dataDir, 'dead-letters.ndjson');
 
   const deadLetters: DeadLetterSink = createDeadLetterFile(deadLettersPath);
-  const interactions = readInteractionBatches(interactionsPath, { deadLetters, keepDeletes: true });
-  const impressions = readImpressionBatches(impressionsPath, { deadLetters });
+  let interactionCursor: FileRowCursor | undefined;
+  let impressionCursor: FileRowCursor | undefined;
   let producer: RecordProducer | undefined = options.producer;
   try {
-    // Pull the first batch of each file before touching Kafka: a missing file or a wrong header is exit 2 at once.
-    const interactionCursor = newInteractionCursor(interactions);
-    const impressionCursor = newImpressionCursor(impressions);
-    await interactionCursor.pull();
-    await impressionCursor.pull();
+    // Open both files and read their first rows before touching Kafka: a missing file or a wrong header is exit 2 at
+    // once. Each file is read as it stands (the file source sorts; produce sends rows where they are and counts them).
+    interactionCursor = await FileRowCursor.open(interactionsPath, FILE_INTERACTIONS);
+    impressionCursor = await FileRowCursor.open(impressionsPath, FILE_IMPRESSIONS);
 
     const createdTopics = options.producer
       ? []
@@ -153,49 +149,50 @@ export async function produceDataset(options: ProduceOptions): Promise<ProduceSu
     };
 
     const counts = { interactions: 0, impressions: 0, deletes: 0 };
+    const badRows = { interactions: 0, impressions: 0 };
     let firstEventS: number | null = null;
     let lastEventS: number | null = null;
     const record = { user_id: 0, item_id: 0, interaction_type: 1 as InteractionType, created_at: 0 };
-    for (;;) {
-      const it = interactionCursor.timeS;
-      const pt = impressionCursor.timeS;
-      if (it === undefined && pt === undefined) break;
-      let message: OutgoingMessage;
-      let eventS: number;
-      if (pt !== undefined && (it === undefined || pt <= it)) {
-        const pb = impressionCursor.batch!;
-        const pi = impressionCursor.index;
-        const enc = encodeImpression(pb.records[pi]!);
-        eventS = pt;
-        if (!enc.ok) {
-          deadLetters.add({ file: impressionsPath, line: pb.lines[pi]!, reason: enc.reason, raw: JSON.stringify(pb.records[pi]!) });
-          if (impressionCursor.step()) await impressionCursor.pull();
-          continue;
-        }
-        message = enc.message;
+    // The merge rule of the two files is the file source's (nextCursor): event time, an impression first on a tie.
+    for (let c = nextCursor(impressionCursor, interactionCursor); c !== null; c = nextCursor(impressionCursor, interactionCursor)) {
+      const row = c.row;
+      const isImpression = c === impressionCursor;
+      if (row.kind === ROW_BAD) {
+        deadLetters.add({ file: c.path, line: row.line, reason: row.reason, raw: row.raw });
+        if (isImpression) badRows.impressions++;
+        else badRows.interactions++;
+        if (c.next()) await c.fill();
+        continue;
+      }
+      const eventS = row.timeS;
+      let enc;
+      let raw: unknown;
+      if (row.kind === ROW_IMPRESSION) {
+        raw = { user_id: row.userId, year: row.year, week: row.week, items: Array.from(row.items.subarray(0, row.itemCount)) };
+        enc = encodeImpression(raw);
+      } else {
+        record.user_id = row.userId;
+        record.item_id = row.itemId;
+        record.interaction_type = row.type as InteractionType;
+        record.created_at = row.timeS;
+        raw = record;
+        enc = encodeInteraction(record);
+      }
+      if (!enc.ok) {
+        deadLetters.add({ file: c.path, line: row.line, reason: enc.reason, raw: JSON.stringify(raw) });
+        if (c.next()) await c.fill();
+        continue;
+      }
+      const message: OutgoingMessage = enc.message;
+      if (isImpression) {
         impressionBuf.push(message);
         counts.impressions++;
-        if (impressionCursor.step()) await impressionCursor.pull();
       } else {
-        const b = interactionCursor.batch!;
-        const i = interactionCursor.index;
-        record.user_id = b.userIds[i]!;
-        record.item_id = b.itemIds[i]!;
-        record.interaction_type = b.types[i]! as InteractionType;
-        record.created_at = b.createdAtS[i]!;
-        const enc = encodeInteraction(record);
-        eventS = it!;
-        if (!enc.ok) {
-          deadLetters.add({ file: interactionsPath, line: b.lines[i]!, reason: enc.reason, raw: JSON.stringify(record) });
-          if (interactionCursor.step()) await interactionCursor.pull();
-          continue;
-        }
-        message = enc.message;
         interactionBuf.push(message);
         counts.interactions++;
-        if (record.interaction_type === 4) counts.deletes++;
-        if (interactionCursor.step()) await interactionCursor.pull();
+        if (row.type === 4) counts.deletes++;
       }
+      if (c.next()) await c.fill();
       firstEventS = firstEventS === null ? eventS : Math.min(firstEventS, eventS);
       lastEventS = lastEventS === null ? eventS : Math.max(lastEventS, eventS);
       bufBytes += message.value.length + message.key.length;
@@ -204,8 +201,6 @@ export async function produceDataset(options: ProduceOptions): Promise<ProduceSu
     await flush();
     await producer.flush();
 
-    const interactionSummary = interactionCursor.summary!;
-    const impressionSummary = impressionCursor.summary!;
     const badTotal = deadLetters.count;
     await deadLetters.close();
     const elapsedMs = performance.now() - startMs;
@@ -216,8 +211,8 @@ export async function produceDataset(options: ProduceOptions): Promise<ProduceSu
       messages: { interactions: counts.interactions, impressions: counts.impressions, total },
       deletes: counts.deletes,
       badRows: {
-        interactions: interactionSummary.badRows,
-        impressions: impressionSummary.badRows,
+        interactions: badRows.interactions,
+        impressions: badRows.impressions,
         total: badTotal,
       },
       deadLetters: badTotal > 0 ? deadLettersPath : null,
@@ -232,87 +227,11 @@ export async function produceDataset(options: ProduceOptions): Promise<ProduceSu
     if (err instanceof DyadflowError) throw err;
     throw new DyadflowError('DF_ERR_PRODUCE', `produce failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   } finally {
-    await interactions.return(undefined as never).catch(() => undefined);
-    await impressions.return(undefined as never).catch(() => undefined);
+    await interactionCursor?.close().catch(() => undefined);
+    await impressionCursor?.close().catch(() => undefined);
     await deadLetters.close().catch(() => undefined);
     await producer?.close();
   }
-}
-
-/**
- * A read position in one file's batches: the current row's event time (undefined once the file is done),
- * counting rows whose time goes backwards. `size` and `timeAt` say how to read a batch of that file.
- */
-class BatchCursor<B, S> {
-  batch: B | undefined;
-  index = 0;
-  timeS: number | undefined;
-  summary: S | undefined;
-  outOfOrder = 0;
-  private prevS = -Infinity;
-
-  constructor(
-    private readonly gen: AsyncGenerator<B, S>,
-    private readonly size: (batch: B) => number,
-    private readonly timeAt: (batch: B, index: number) => number,
-  ) {}
-
-  /** Moves to the next row; true when the batch is used up and `pull()` must be awaited (no await per row). */
-  step(): boolean {
-    this.index++;
-    if (this.index < this.size(this.batch!)) {
-      this.setTime();
-      return false;
-    }
-    return true;
-  }
-
-  /** Reads the next non-empty batch, or marks the file done and keeps its summary. */
-  async pull(): Promise<void> {
-    for (;;) {
-      const r = await this.gen.next();
-      if (r.done) {
-        this.batch = undefined;
-        this.timeS = undefined;
-        this.summary = r.value;
-        return;
-      }
-      if (this.size(r.value) > 0) {
-        this.batch = r.value;
-        this.index = 0;
-        this.setTime();
-        return;
-      }
-    }
-  }
-
-  private setTime(): void {
-    const t = this.timeAt(this.batch!, this.index);
-    if (t < this.prevS) this.outOfOrder++;
-    this.prevS = t;
-    this.timeS = t;
-  }
-}
-
-/** A cursor over interactions.csv: a row's event time is its created_at. */
-function newInteractionCursor(gen: AsyncGenerator<InteractionBatch, InteractionReadSummary>): BatchCursor<InteractionBatch, InteractionReadSummary> {
-  return new BatchCursor(gen, (b) => b.length, (b, i) => b.createdAtS[i]!);
-}
-
-/** A cursor over impressions.csv: a record's event time is 00:00 UTC on the Monday of its ISO week. */
-function newImpressionCursor(gen: AsyncGenerator<ImpressionBatch, ImpressionReadSummary>): BatchCursor<ImpressionBatch, ImpressionReadSummary> {
-  // Few distinct weeks: memoise their start times.
-  const weekStartS = new Map<number, number>();
-  return new BatchCursor(gen, (b) => b.records.length, (b, i) => {
-    const rec = b.records[i]!;
-    const key = rec.year * 100 + rec.week;
-    let t = weekStartS.get(key);
-    if (t === undefined) {
-      t = isoWeekStartS(rec.year, rec.week);
-      weekStartS.set(key, t);
-    }
-    return t;
-  });
 }
 
 /** About how many messages a replay of DIR will send (data lines of both files): the progress bar's total. */

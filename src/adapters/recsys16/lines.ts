@@ -9,9 +9,10 @@ const CHUNK_BYTES = 1 << 20;
 export const MAX_LINE_BYTES = 64 << 20;
 
 /**
- * The lines found in one chunk: line i spans `buf[starts[i], ends[i])` (line ending excluded) and is line
- * `lineNos[i]` of the file (1-based; the header is line 1 and never appears here). An empty line has
- * `starts[i] === ends[i]`. Valid only until the next chunk is pulled: the buffer is reused.
+ * The lines found in one chunk: line i spans `buf[starts[i], ends[i])` (line ending excluded), is line
+ * `lineNos[i]` of the file (1-based; the header is line 1 and never appears here) and starts at byte `offsets[i]`
+ * of the file. An empty line has `starts[i] === ends[i]`. Valid only until the next chunk is pulled: the buffer is
+ * reused.
  */
 export interface LineChunk {
   buf: Buffer;
@@ -19,6 +20,13 @@ export interface LineChunk {
   starts: Int32Array;
   ends: Int32Array;
   lineNos: Float64Array;
+  offsets: Float64Array;
+}
+
+/** Where to start reading data lines: the byte offset of a line start and that line's 1-based number. */
+export interface LineStart {
+  offset: number;
+  line: number;
 }
 
 /** Opens a required input file, turning "missing" or "unreadable" into a one-line InputError. */
@@ -55,9 +63,10 @@ function wrongHeader(path: string, found: string | null, columns: readonly strin
 /**
  * Streams the data lines of a tab-separated file whose first line must be exactly the header of `columns`
  * (a UTF-8 byte-order mark and `\r\n` endings are accepted). Empty lines are reported as lines (the caller
- * makes them bad rows) except trailing ones at the end of the file, which are ignored.
+ * makes them bad rows) except trailing ones at the end of the file, which are ignored. With `from`, the header is
+ * still checked, then reading resumes at that line start (an offset an earlier scan reported, or the file's size).
  */
-export async function* scanLines(path: string, columns: readonly string[]): AsyncGenerator<LineChunk, void> {
+export async function* scanLines(path: string, columns: readonly string[], opts: { from?: LineStart } = {}): AsyncGenerator<LineChunk, void> {
   const fh = await openInput(path);
   try {
     let buf = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -65,11 +74,20 @@ export async function* scanLines(path: string, columns: readonly string[]): Asyn
     let starts = new Int32Array(cap);
     let ends = new Int32Array(cap);
     let lineNos = new Float64Array(cap);
+    let offsets = new Float64Array(cap);
     let carry = 0; // bytes of an unfinished line kept at the start of buf
+    let bufStart = 0; // file offset of buf[0]
     let lineNo = 0; // number of the last line seen
     let headerSeen = false;
     let pendingEmpty = 0; // empty lines not yet known to be followed by a non-empty one
+    let emptyOffsets = new Float64Array(16); // their file offsets
     const expected = headerLine(columns);
+    if (opts.from !== undefined) {
+      await checkHeader(fh, path, columns);
+      headerSeen = true;
+      bufStart = opts.from.offset;
+      lineNo = opts.from.line - 1;
+    }
     for (;;) {
       if (carry === buf.length) {
         if (buf.length >= MAX_LINE_BYTES)
@@ -78,7 +96,7 @@ export async function* scanLines(path: string, columns: readonly string[]): Asyn
         buf.copy(bigger, 0, 0, carry);
         buf = bigger;
       }
-      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, null);
+      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, bufStart + carry);
       const end = carry + bytesRead;
       const eof = bytesRead === 0;
       let count = 0;
@@ -99,35 +117,38 @@ export async function* scanLines(path: string, columns: readonly string[]): Asyn
           if (found !== expected) throw wrongHeader(path, found, columns);
           headerSeen = true;
         } else if (e === pos) {
-          pendingEmpty++;
+          if (pendingEmpty === emptyOffsets.length) emptyOffsets = growFloat64(emptyOffsets, pendingEmpty * 2);
+          emptyOffsets[pendingEmpty++] = bufStart + pos;
         } else {
           if (count + pendingEmpty + 1 > cap) {
             cap = Math.max(cap * 2, count + pendingEmpty + 1);
             starts = growInt32(starts, cap);
             ends = growInt32(ends, cap);
-            const l = new Float64Array(cap);
-            l.set(lineNos);
-            lineNos = l;
+            lineNos = growFloat64(lineNos, cap);
+            offsets = growFloat64(offsets, cap);
           }
           for (let k = pendingEmpty; k > 0; k--) {
             starts[count] = pos;
             ends[count] = pos;
             lineNos[count] = lineNo - k;
+            offsets[count] = emptyOffsets[pendingEmpty - k]!;
             count++;
           }
           pendingEmpty = 0;
           starts[count] = pos;
           ends[count] = e;
           lineNos[count] = lineNo;
+          offsets[count] = bufStart + pos;
           count++;
         }
         pos = nl + 1;
       }
       if (!headerSeen && eof) throw wrongHeader(path, null, columns);
-      if (count > 0) yield { buf, count, starts, ends, lineNos };
+      if (count > 0) yield { buf, count, starts, ends, lineNos, offsets };
       if (eof) return;
       carry = end - pos;
       if (carry > 0) buf.copyWithin(0, pos, end);
+      bufStart += pos;
     }
   } finally {
     await fh.close();
@@ -138,6 +159,30 @@ function growInt32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(n);
   b.set(a);
   return b;
+}
+
+function growFloat64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+}
+
+/** Checks the first line of an open file against the header of `columns` (for a scan that starts further on). */
+async function checkHeader(fh: FileHandle, path: string, columns: readonly string[]): Promise<void> {
+  const expected = Buffer.from(headerLine(columns));
+  // The header, an optional byte-order mark and a line ending: a longer first line is a wrong header either way.
+  const head = Buffer.alloc(expected.length + 5);
+  const { bytesRead } = await fh.read(head, 0, head.length, 0);
+  let s = 0;
+  if (bytesRead >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) s = 3;
+  let e = head.indexOf(10, s);
+  if (e < 0 || e >= bytesRead) e = bytesRead;
+  const lineEnd = e;
+  if (e > s && head[e - 1] === 13) e--;
+  if (bytesRead === 0) throw wrongHeader(path, null, columns);
+  if (lineEnd === bytesRead && bytesRead === head.length) throw wrongHeader(path, head.toString('utf8', s, e) + '…', columns);
+  const found = head.toString('utf8', s, e);
+  if (found !== expected.toString('utf8')) throw wrongHeader(path, found, columns);
 }
 
 /**

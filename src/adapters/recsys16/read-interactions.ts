@@ -44,6 +44,46 @@ function trimBatch(b: InteractionBatch): InteractionBatch {
   };
 }
 
+/** The fields of one interactions.csv row (what parseInteractionLine fills in). */
+export type InteractionFields = { [K in keyof InteractionRecord]: number };
+
+const FIELD_STARTS = new Int32Array(INTERACTION_COLUMNS.length);
+const FIELD_ENDS = new Int32Array(INTERACTION_COLUMNS.length);
+let validate: ((rec: unknown) => boolean) | undefined; // compiled at first use
+
+/**
+ * Parses and validates the data line `buf[s, e)` of interactions.csv into `rec` (deletes included). Returns null
+ * for a valid row, else the reason it is a bad row (`rec` then holds nothing reliable). The one per-line rule of
+ * every reader of the file.
+ */
+export function parseInteractionLine(buf: Buffer, s: number, e: number, rec: InteractionFields): string | null {
+  const names = INTERACTION_COLUMNS;
+  const ncol = names.length;
+  const fieldStarts = FIELD_STARTS;
+  const fieldEnds = FIELD_ENDS;
+  if (s === e) return 'empty line';
+  const n = splitTabs(buf, s, e, fieldStarts, fieldEnds, ncol);
+  if (n !== ncol) return `expected ${ncol} tab-separated columns, found ${n}`;
+  const userId = parseNumber(buf, fieldStarts[0]!, fieldEnds[0]!);
+  const itemId = parseNumber(buf, fieldStarts[1]!, fieldEnds[1]!);
+  const type = parseNumber(buf, fieldStarts[2]!, fieldEnds[2]!);
+  const createdAtS = parseNumber(buf, fieldStarts[3]!, fieldEnds[3]!);
+  if (userId !== userId || itemId !== itemId || type !== type || createdAtS !== createdAtS) {
+    const k = userId !== userId ? 0 : itemId !== itemId ? 1 : type !== type ? 2 : 3;
+    return notANumber(names[k]!, buf, fieldStarts[k]!, fieldEnds[k]!);
+  }
+  rec.user_id = userId;
+  rec.item_id = itemId;
+  rec.interaction_type = type;
+  rec.created_at = createdAtS;
+  validate ??= validatorFor<InteractionRecord>('interaction.schema.json');
+  if (!validate(rec)) {
+    const v = validateInteraction(rec);
+    return v.ok ? 'invalid record' : v.reason;
+  }
+  return null;
+}
+
 /** Streams interactions.csv in batches (columnar). Deletes (type 4) are dropped and counted unless keepDeletes. */
 export async function* readInteractionBatches(
   path: string,
@@ -52,65 +92,33 @@ export async function* readInteractionBatches(
   const batchRows = Math.max(1, Math.floor(opts.batchRows ?? DEFAULT_BATCH_ROWS) || DEFAULT_BATCH_ROWS);
   const keepDeletes = opts.keepDeletes ?? false;
   const sink = opts.deadLetters;
-  const validate = validatorFor<InteractionRecord>('interaction.schema.json');
-  const names = INTERACTION_COLUMNS;
-  const ncol = names.length;
-  const fieldStarts = new Int32Array(ncol);
-  const fieldEnds = new Int32Array(ncol);
   // One record object reused for every row: the validator reads it, nothing keeps it.
-  const rec = { user_id: 0, item_id: 0, interaction_type: 1, created_at: 0 } as { [K in keyof InteractionRecord]: number };
+  const rec: InteractionFields = { user_id: 0, item_id: 0, interaction_type: 1, created_at: 0 };
   const summary: InteractionReadSummary = { rows: 0, kept: 0, droppedDeletes: 0, badRows: 0 };
   let batch = newBatch(batchRows);
 
-  const bad = (buf: Buffer, s: number, e: number, line: number, reason: string): void => {
-    summary.badRows++;
-    sink.add({ file: path, line, reason, raw: buf.toString('utf8', s, e) });
-  };
-
-  for await (const chunk of scanLines(path, names)) {
+  for await (const chunk of scanLines(path, INTERACTION_COLUMNS)) {
     const { buf, starts, ends, lineNos } = chunk;
     for (let i = 0; i < chunk.count; i++) {
       const s = starts[i]!;
       const e = ends[i]!;
-      const line = lineNos[i]!;
       summary.rows++;
-      if (s === e) {
-        bad(buf, s, e, line, 'empty line');
+      const reason = parseInteractionLine(buf, s, e, rec);
+      if (reason !== null) {
+        summary.badRows++;
+        sink.add({ file: path, line: lineNos[i]!, reason, raw: buf.toString('utf8', s, e) });
         continue;
       }
-      const n = splitTabs(buf, s, e, fieldStarts, fieldEnds, ncol);
-      if (n !== ncol) {
-        bad(buf, s, e, line, `expected ${ncol} tab-separated columns, found ${n}`);
-        continue;
-      }
-      const userId = parseNumber(buf, fieldStarts[0]!, fieldEnds[0]!);
-      const itemId = parseNumber(buf, fieldStarts[1]!, fieldEnds[1]!);
-      const type = parseNumber(buf, fieldStarts[2]!, fieldEnds[2]!);
-      const createdAtS = parseNumber(buf, fieldStarts[3]!, fieldEnds[3]!);
-      if (userId !== userId || itemId !== itemId || type !== type || createdAtS !== createdAtS) {
-        const k = userId !== userId ? 0 : itemId !== itemId ? 1 : type !== type ? 2 : 3;
-        bad(buf, s, e, line, notANumber(names[k]!, buf, fieldStarts[k]!, fieldEnds[k]!));
-        continue;
-      }
-      rec.user_id = userId;
-      rec.item_id = itemId;
-      rec.interaction_type = type;
-      rec.created_at = createdAtS;
-      if (!validate(rec)) {
-        const v = validateInteraction(rec);
-        bad(buf, s, e, line, v.ok ? 'invalid record' : v.reason);
-        continue;
-      }
-      if (type === INTERACTION_TYPE.delete && !keepDeletes) {
+      if (rec.interaction_type === INTERACTION_TYPE.delete && !keepDeletes) {
         summary.droppedDeletes++;
         continue;
       }
       const j = batch.length++;
-      batch.userIds[j] = userId;
-      batch.itemIds[j] = itemId;
-      batch.types[j] = type;
-      batch.createdAtS[j] = createdAtS;
-      batch.lines[j] = line;
+      batch.userIds[j] = rec.user_id;
+      batch.itemIds[j] = rec.item_id;
+      batch.types[j] = rec.interaction_type;
+      batch.createdAtS[j] = rec.created_at;
+      batch.lines[j] = lineNos[i]!;
       summary.kept++;
       if (batch.length === batchRows) {
         yield batch;
