@@ -5,7 +5,7 @@ import { InputError } from '../../core/errors.js';
 import { headerLine } from './format.js';
 
 const CHUNK_BYTES = 1 << 20;
-/** A line longer than this is not a RecSys 2016 row: reading stops rather than buffering without bound. */
+/** A line longer than this is not a RecSys 2016 row: it is skipped (a bad row) rather than buffered without bound. */
 export const MAX_LINE_BYTES = 64 << 20;
 
 /**
@@ -52,12 +52,24 @@ function wrongHeader(path: string, found: string | null, columns: readonly strin
   return new InputError('DF_ERR_INPUT_HEADER', `${path}: found ${got}, expected the header ${expected} (tab-separated)`);
 }
 
+/** How much of a line over MAX_LINE_BYTES is kept for its dead letter. */
+export const LONG_LINE_HEAD_CHARS = 200;
+
+/** Options of scanLines. */
+export interface ScanOptions {
+  /**
+   * Called for a data line longer than MAX_LINE_BYTES, with its line number and its first characters; reading
+   * skips to the next newline and goes on. Without it such a line stops reading with an InputError.
+   */
+  onLongLine?: (line: number, head: string) => void;
+}
+
 /**
  * Streams the data lines of a tab-separated file whose first line must be exactly the header of `columns`
  * (a UTF-8 byte-order mark and `\r\n` endings are accepted). Empty lines are reported as lines (the caller
  * makes them bad rows) except trailing ones at the end of the file, which are ignored.
  */
-export async function* scanLines(path: string, columns: readonly string[]): AsyncGenerator<LineChunk, void> {
+export async function* scanLines(path: string, columns: readonly string[], opts: ScanOptions = {}): AsyncGenerator<LineChunk, void> {
   const fh = await openInput(path);
   try {
     let buf = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -72,8 +84,32 @@ export async function* scanLines(path: string, columns: readonly string[]): Asyn
     const expected = headerLine(columns);
     for (;;) {
       if (carry === buf.length) {
-        if (buf.length >= MAX_LINE_BYTES)
-          throw new InputError('DF_ERR_INPUT_LINE', `${path}:${lineNo + 1}: line longer than ${MAX_LINE_BYTES} bytes`);
+        if (buf.length >= MAX_LINE_BYTES) {
+          if (!headerSeen || opts.onLongLine === undefined)
+            throw new InputError('DF_ERR_INPUT_LINE', `${path}:${lineNo + 1}: line longer than ${MAX_LINE_BYTES} bytes`);
+          // A bad row (issue 9 item 8): the empty lines before it were waiting for a non-empty one, this is one.
+          if (pendingEmpty > 0) {
+            if (pendingEmpty > cap) {
+              cap = pendingEmpty;
+              starts = new Int32Array(cap);
+              ends = new Int32Array(cap);
+              lineNos = new Float64Array(cap);
+            }
+            for (let k = 0; k < pendingEmpty; k++) {
+              starts[k] = 0;
+              ends[k] = 0;
+              lineNos[k] = lineNo - pendingEmpty + 1 + k;
+            }
+            const count = pendingEmpty;
+            pendingEmpty = 0;
+            yield { buf, count, starts, ends, lineNos };
+          }
+          lineNo++;
+          opts.onLongLine(lineNo, buf.toString('utf8', 0, LONG_LINE_HEAD_CHARS));
+          carry = await skipPastNewline(fh, buf);
+          if (carry < 0) return; // the file ends inside the long line
+          continue;
+        }
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, 0, carry);
         buf = bigger;
@@ -131,6 +167,22 @@ export async function* scanLines(path: string, columns: readonly string[]): Asyn
     }
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Reads on from inside a line until its newline: the bytes after it are left at the start of `buf`; returns how
+ * many (-1 when the file ends first).
+ */
+async function skipPastNewline(fh: FileHandle, buf: Buffer): Promise<number> {
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+    if (bytesRead === 0) return -1;
+    const nl = buf.indexOf(10);
+    if (nl >= 0 && nl < bytesRead) {
+      buf.copyWithin(0, nl + 1, bytesRead);
+      return bytesRead - nl - 1;
+    }
   }
 }
 
