@@ -91,6 +91,13 @@ export async function isDeadLetterFile(path: string): Promise<boolean> {
   }
 }
 
+/** Removes `path` if it is a dead-letter file (an earlier run's); any other file there is left alone. */
+export async function removeDeadLetterFile(path: string): Promise<void> {
+  if (!(await isDeadLetterFile(path))) return;
+  await rm(path, { force: true });
+  await syncDirectory(dirname(path));
+}
+
 /**
  * Checks, before any work, that a run may write dead letters to `path`: its folder exists and is writable, the
  * path is not a folder, and a file already there is a dead-letter file. Each failure is an InputError (exit 2).
@@ -187,12 +194,8 @@ export function createDeadLetterFile(path: string): DeadLetters {
         await (file as AtomicFile | null)?.abort();
         throw err;
       }
-      if (file !== null) {
-        await (file as AtomicFile).commit();
-      } else if (await isDeadLetterFile(path)) {
-        await rm(path, { force: true });
-        await syncDirectory(dirname(path));
-      }
+      if (file !== null) await (file as AtomicFile).commit();
+      else await removeDeadLetterFile(path);
     },
     async abort(): Promise<void> {
       if (state !== 'open') return;
