@@ -1,6 +1,7 @@
 // The real `dyadflow` CLI as separate processes, for the tests that need them (two runs at once, kill -9). Tests
-// run from TypeScript, so the CLI is compiled once into .cache/test-cli (git-ignored) and recompiled when a
-// source file is newer than that build; concurrent test files wait for one build under a lock directory.
+// run from TypeScript, so they need the CLI compiled: dist/ when it is newer than every source (as after
+// `npm ci`), else a build of their own in .cache/test-cli (git-ignored), recompiled when a source file is newer;
+// concurrent test files wait for one build under a lock directory.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,17 +23,21 @@ function newestMtimeMs(path: string): number {
 }
 
 function isFresh(): boolean {
-  if (!existsSync(STAMP)) return false;
-  const built = statSync(STAMP).mtimeMs;
-  return SOURCES.every((s) => newestMtimeMs(join(ROOT, s)) <= built);
+  return existsSync(STAMP) && newestSourceMs() <= statSync(STAMP).mtimeMs;
 }
 
 async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-/** Path of the compiled CLI entry (`.cache/test-cli/src/cli/bin.js`), compiling it first when sources changed. */
+function newestSourceMs(): number {
+  return Math.max(...SOURCES.map((s) => newestMtimeMs(join(ROOT, s))));
+}
+
+/** Path of a compiled CLI entry as fresh as the sources: dist's, or one compiled into .cache/test-cli. */
 export async function compiledCli(): Promise<string> {
+  const dist = join(ROOT, 'dist', 'src', 'cli', 'bin.js');
+  if (existsSync(dist) && newestSourceMs() <= statSync(dist).mtimeMs) return dist;
   const bin = join(OUT, 'src', 'cli', 'bin.js');
   if (isFresh()) return bin;
   mkdirSync(join(ROOT, '.cache'), { recursive: true });
