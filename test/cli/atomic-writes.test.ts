@@ -1,6 +1,6 @@
 // Issue 9 item 6: one durable atomic write. Every file a command leaves behind went through
-// src/adapters/fs/atomic-file.ts (writeFileAtomic, createAtomicFile, or commitTmpFile for a library that
-// writes its own `.tmp`): the spies below call the real functions and record the paths.
+// src/adapters/fs/atomic-file.ts (writeFileAtomic or createAtomicFile): the spies below call the real functions
+// and record the paths.
 import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,10 +31,15 @@ vi.mock('../../src/adapters/fs/atomic-file.js', async (importOriginal) => {
         },
       });
     },
-    commitTmpFile: async (path: string) => {
-      await real.commitTmpFile(path);
-      written.add(path);
-    },
+    // A library that writes its own `.tmp` commits it through this one (while one does).
+    ...('commitTmpFile' in real
+      ? {
+          commitTmpFile: async (path: string) => {
+            await (real as unknown as { commitTmpFile: (p: string) => Promise<void> }).commitTmpFile(path);
+            written.add(path);
+          },
+        }
+      : {}),
   };
 });
 
