@@ -135,6 +135,7 @@ describe('item 8: reading the input', () => {
     const data = join(root, 'read-only');
     await cp(tiny, data, { recursive: true });
     await appendFile(join(data, 'interactions.csv'), 'x\t1\t1\t1\n');
+    const files = (await readdir(data)).sort();
     await chmod(data, 0o555);
     let r: CliResult;
     try {
@@ -144,6 +145,6 @@ describe('item 8: reading the input', () => {
     }
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ badRows: { count: 1, deadLetters: null } });
-    expect((await readdir(data)).sort()).toEqual(['impressions.csv', 'interactions.csv', 'items.csv', 'users.csv']);
+    expect((await readdir(data)).sort()).toEqual(files);
   });
 });
