@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSynthetic } from '../src/cli/commands/generate.js';
+import { writeSynthetic } from '../pipelines/generate.js';
 import type { SynthPresetName } from '../src/core/synth/index.js';
 import { peakRssBytes, report } from './util.js';
 

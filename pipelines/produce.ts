@@ -7,7 +7,7 @@
 //   → encode each record as validated JSON keyed by user id
 //   → send in batches, a bounded number unacknowledged at once and none retried out of turn, so every partition
 //     receives its records in order; paced by a token bucket when a rate is given
-//   → summary; bad rows only in the dead-letter file, never on a topic.
+//   → summary; bad rows only in the dead-letter file (checked before anything is read or sent), never on a topic.
 // A pull loop rather than RxJS: the files are pulled and sends wait for a bounded window of acknowledgements,
 // which is the bound RxJS lacks.
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ import {
   type OutgoingMessage,
   type RecordProducer,
 } from '../src/adapters/kafka/index.js';
-import { createDeadLetterFile, type DeadLetterSink } from '../src/adapters/recsys16/bad-row.js';
+import { withDeadLetters, type BadRowsReport, type DeadLetters } from '../src/adapters/recsys16/bad-row.js';
 import { countDataLines } from '../src/adapters/recsys16/count-lines.js';
 import {
   FILE_IMPRESSIONS,
@@ -47,8 +47,11 @@ export interface ProduceOptions {
   topicPrefix?: string;
   /** Partitions of topics this creates. Default 3. */
   partitions?: number;
-  /** Where bad rows go (ndjson); default DIR/dead-letters.ndjson, created only when there is one. */
-  deadLettersPath?: string;
+  /**
+   * Where bad rows go (a dead-letter file, created only when there is one); default none: they are counted and
+   * the first few reported. Never into the data folder unless named (issue 9 item 4).
+   */
+  deadLettersPath?: string | null;
   /** Largest number of messages per send. Default 5,000 (fewer when a rate is set: ~10 sends per second). */
   maxBatchMessages?: number;
   /** Largest number of value bytes per send, under the broker's 1 MB message.max.bytes. Default 768 KiB. */
@@ -76,9 +79,8 @@ export interface ProduceSummary {
   messages: { interactions: number; impressions: number; total: number };
   /** Delete interactions (type 4) among the interaction messages: sent, consumers drop them. */
   deletes: number;
-  badRows: { interactions: number; impressions: number; total: number };
-  /** The dead-letter file, or null when there was no bad row (no file is written then). */
-  deadLetters: string | null;
+  /** Bad rows: how many (per file too), the dead-letter file holding them (null: none written) and the first few. */
+  badRows: BadRowsReport & { interactions: number; impressions: number };
   /** Rows whose event time is earlier than a row before them in the same file (a file not in time order). */
   outOfOrder: { interactions: number; impressions: number };
   /** Event-time range of what was sent, unix seconds; null when nothing was sent. */
@@ -96,6 +98,12 @@ const DEFAULT_MAX_BATCH_BYTES = 768 * 1024;
 
 /** Replays DIR's interactions and impressions into `<prefix>.interactions` / `<prefix>.impressions` in event-time order. */
 export async function produceDataset(options: ProduceOptions): Promise<ProduceSummary> {
+  // The dead-letter file is checked before anything is read or sent: a retry after a failure sends everything again.
+  const { value, badRows } = await withDeadLetters(options.deadLettersPath ?? null, (deadLetters) => replay(options, deadLetters));
+  return { ...value, badRows: { ...badRows, interactions: value.badRows.interactions, impressions: value.badRows.impressions } };
+}
+
+async function replay(options: ProduceOptions, deadLetters: DeadLetters): Promise<ProduceSummary> {
   const startMs = performance.now();
   const names = topicNames(options.topicPrefix);
   const rate = options.ratePerS;
@@ -106,9 +114,6 @@ export async function produceDataset(options: ProduceOptions): Promise<ProduceSu
   const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   const interactionsPath = join(options.dataDir, 'interactions.csv');
   const impressionsPath = join(options.dataDir, 'impressions.csv');
-  const deadLettersPath = options.deadLettersPath ?? join(options.dataDir, 'dead-letters.ndjson');
-
-  const deadLetters: DeadLetterSink = createDeadLetterFile(deadLettersPath);
   let interactionCursor: FileRowCursor | undefined;
   let impressionCursor: FileRowCursor | undefined;
   let producer: RecordProducer | undefined = options.producer;
@@ -201,8 +206,6 @@ export async function produceDataset(options: ProduceOptions): Promise<ProduceSu
     await flush();
     await producer.flush();
 
-    const badTotal = deadLetters.count;
-    await deadLetters.close();
     const elapsedMs = performance.now() - startMs;
     const total = counts.interactions + counts.impressions;
     return {
@@ -210,12 +213,8 @@ export async function produceDataset(options: ProduceOptions): Promise<ProduceSu
       createdTopics,
       messages: { interactions: counts.interactions, impressions: counts.impressions, total },
       deletes: counts.deletes,
-      badRows: {
-        interactions: badRows.interactions,
-        impressions: badRows.impressions,
-        total: badTotal,
-      },
-      deadLetters: badTotal > 0 ? deadLettersPath : null,
+      // The report is completed by produceDataset once the dead letters are committed.
+      badRows: { count: deadLetters.count, deadLetters: null, first: [], interactions: badRows.interactions, impressions: badRows.impressions },
       outOfOrder: { interactions: interactionCursor.outOfOrder, impressions: impressionCursor.outOfOrder },
       firstEventS,
       lastEventS,
@@ -229,7 +228,6 @@ export async function produceDataset(options: ProduceOptions): Promise<ProduceSu
   } finally {
     await interactionCursor?.close().catch(() => undefined);
     await impressionCursor?.close().catch(() => undefined);
-    await deadLetters.close().catch(() => undefined);
     await producer?.close();
   }
 }

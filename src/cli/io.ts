@@ -15,12 +15,25 @@ export function processIo(): CliIo {
   };
 }
 
-/** Exit codes of the CLI. */
+/** Whether DYADFLOW_DEBUG asks for stack traces and library logs (any value but empty or 0). */
+export function debugEnabled(): boolean {
+  const v = process.env.DYADFLOW_DEBUG;
+  return v !== undefined && v !== '' && v !== '0';
+}
+
+/** Exit codes of the CLI (README, "Exit codes"). */
 export const EXIT = {
   ok: 0,
-  /** A run that ended in a failure not caused by the user's input. */
+  /**
+   * A run that failed for a reason other than its input: a file it could not write, Kafka, a broken invariant,
+   * or an unexpected error (a bug, or a limit of Node). The message says whether retrying may help.
+   */
   failure: 1,
-  /** A missing or unreadable required input, a wrong header, a bad option. */
+  /**
+   * The command as given cannot run: a missing or unreadable input, a wrong header, a bad option, a path it may
+   * not use (a dead-letter path holding another file, a folder that does not exist), or an output directory
+   * another run holds. Retrying the same command does not help.
+   */
   badInput: 2,
 } as const;
 

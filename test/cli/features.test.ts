@@ -65,9 +65,14 @@ describe('dyadflow features (small hand-made dataset)', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
-    expect(Object.keys(doc)).toEqual(['options', 'input', 'table1', 'rows', 'report', 'timings', 'files', 'deadLetters']);
+    expect(Object.keys(doc)).toEqual(['options', 'input', 'table1', 'rows', 'report', 'timings', 'files', 'badRows']);
     expect(doc.input).toEqual({ droppedDeletes: 1, badRows: 1 });
-    expect(doc.deadLetters).toBe(1);
+    expect(doc.badRows).toEqual({
+      count: 1,
+      deadLetters: join(out, 'dead-letters.ndjson'),
+      first: [{ file: join(data, 'interactions.csv'), line: 10, reason: 'user_id is not a number: "x"' }],
+    });
+    expect(r.stderr).toContain(`features: 1 bad row → ${join(out, 'dead-letters.ndjson')}\n`);
     // Dyads: (1,10) (1,11) (1,12) (1,13) (2,10) (2,11) (2,12) (3,10) (3,11) (3,12) (4,10) (4,11) (4,12) (4,13) (5,10)
     // minus none: 15 pairs shown or interacted. (3,13) was only deleted, so it is no dyad.
     const rows = doc.rows as { total: number };
@@ -160,7 +165,7 @@ describe('dyadflow features (small hand-made dataset)', () => {
   it('does not leave an earlier run’s dead letters beside a run without bad rows', async () => {
     const out = join(root, 'out5');
     await mkdir(out, { recursive: true });
-    await writeFile(join(out, 'dead-letters.ndjson'), '{"old": true}\n');
+    await writeFile(join(out, 'dead-letters.ndjson'), '{"dyadflow":"dead-letters","formatVersion":1}\n{"old": true}\n');
     const clean = join(root, 'clean');
     await mkdir(clean, { recursive: true });
     await writeFile(join(clean, 'interactions.csv'), 'user_id\titem_id\tinteraction_type\tcreated_at\n1\t10\t1\t1439769600\n');

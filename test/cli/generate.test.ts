@@ -25,6 +25,8 @@ describe('dyadflow generate', () => {
     }
     expect((await readFile(join(root, 'a', 'interactions.csv'))).equals(await readFile(join(root, 'c', 'interactions.csv')))).toBe(false);
 
+    // Without a terminal each phase is a line on stderr, with --json too; then the timings.
+    expect(a.stderr).toMatch(/^generate: build\ngenerate: write\ngenerate: tiny in \d+\.\d s \(build \d+\.\d s, write \d+\.\d s\)\n$/);
     const summary = JSON.parse(a.stdout) as Record<string, unknown>;
     expect(a.stdout.trim().split('\n')).toHaveLength(1);
     expect(summary).toMatchObject({ preset: 'tiny', seed: 1, firstWeek: '2015-W34', lastWeek: '2015-W39', latentDim: 8 });

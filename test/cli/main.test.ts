@@ -8,6 +8,14 @@ describe('dyadflow CLI entry', () => {
     expect(r.stdout).toContain('Usage: dyadflow');
   });
 
+  it('prints the version of package.json with --version', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${pkg.version}\n`);
+  });
+
   it('rejects an unknown command with exit code 2 and one line', async () => {
     const r = await runCli(['no-such-command']);
     expect(r.code).toBe(2);

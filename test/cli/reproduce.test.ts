@@ -26,6 +26,8 @@ describe('dyadflow reproduce', () => {
   it('prints one JSON document with table1, fig2, timings and options, and writes the same results.json twice', async () => {
     const a = await runCli(['reproduce', '--data', data, '--out', join(root, 'a'), '--json', '--grid-l2', '0.001']);
     expect(a.code, a.stderr).toBe(0);
+    // Without a terminal, with --json too, every phase and every training (the final ones included) is a line.
+    for (const phase of ['load', 'subsample', 'features', 'train+evaluate', 'training mtl (final)', 'write']) expect(a.stderr).toContain(`reproduce: ${phase}\n`);
     type Metrics = Record<string, number | null>;
     type Entry = { stl: Metrics; mtl: Metrics; pValues: Metrics; pValuesRankSum: Metrics };
     const doc = JSON.parse(a.stdout) as {

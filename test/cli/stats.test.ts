@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { renderTable1Markdown } from '../../src/core/report/index.js';
+import type { Table1 } from '../../src/core/stats/table1.js';
+import type { SubsampleOptions } from '../../src/core/dataset/subsample.js';
 
 let root: string;
 let data: string;
@@ -42,7 +45,7 @@ describe('dyadflow stats', () => {
     }
     expect(doc.options).toEqual({ minItemUsers: 30, minUserItems: 30 });
     expect(doc.droppedDeletes).toBe(generated.deletes);
-    expect(doc.badRows).toBe(0);
+    expect(doc.badRows).toEqual({ count: 0, deadLetters: null, first: [] });
     expect(doc.after!.users as number).toBeGreaterThanOrEqual(150);
     expect(doc.after!.users as number).toBeLessThan(doc.before!.users as number);
     expect(await exists(join(data, 'dead-letters.ndjson'))).toBe(false);
@@ -54,12 +57,22 @@ describe('dyadflow stats', () => {
     expect(doc.after).toEqual(doc.before);
   });
 
-  it('prints a readable table without --json', async () => {
+  it('prints Table 1 without --json with the one renderer reproduce and report.md use', async () => {
     const r = await runCli(['stats', '--data', data]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\s+before\s+after 30\/30\n# Users\s+\d+/);
-    expect(r.stdout).toContain('Av. nb displayed/user');
-    expect(r.stdout).toContain('Sparsity');
+    const doc = JSON.parse((await runCli(['stats', '--data', data, '--json'])).stdout) as { before: Table1; after: Table1; options: SubsampleOptions };
+    expect(r.stdout).toBe(
+      'Table 1\n\n' + renderTable1Markdown(doc.before, doc.after, { subsample: doc.options }) + `\ndeletes dropped: ${generated.deletes}, 0 bad rows\n`,
+    );
+    expect(r.stdout).toContain('| | Before subsampling | After subsampling (items ≥ 30 users, users ≥ 30 items) |');
+    expect(r.stdout).toContain('| Displayed per user (mean) |');
+  });
+
+  it('tells each phase on stderr when not on a terminal, with --json too', async () => {
+    for (const json of [[], ['--json']]) {
+      const r = await runCli(['stats', '--data', data, ...json]);
+      expect(r.stderr).toMatch(/^stats: load\nstats: table1\nstats: subsample\nstats: done in \d+\.\d s \(load \d+\.\d s, table1 \d+\.\d s, subsample \d+\.\d s\)\nstats: 0 bad rows\n$/);
+    }
   });
 
   it('counts bad rows and writes them to the dead-letter file', async () => {
@@ -68,14 +81,17 @@ describe('dyadflow stats', () => {
     await appendFile(join(broken, 'interactions.csv'), 'not-a-number\t5\t1\t1439769600\n');
     const r = await runCli(['stats', '--data', broken, '--json']);
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as { badRows: number }).badRows).toBe(1);
-    const letters = (await readFile(join(broken, 'dead-letters.ndjson'), 'utf8')).trim().split('\n');
-    expect(letters).toHaveLength(1);
+    expect((JSON.parse(r.stdout) as { badRows: { count: number } }).badRows.count).toBe(1);
+    // Without --dead-letters nothing is written, least of all into the data folder.
+    expect(await exists(join(broken, 'dead-letters.ndjson'))).toBe(false);
     const elsewhere = join(root, 'letters', 'bad.ndjson');
     await mkdir(join(root, 'letters'));
     const r2 = await runCli(['stats', '--data', broken, '--json', '--dead-letters', elsewhere]);
     expect(r2.code).toBe(0);
-    expect(await exists(elsewhere)).toBe(true);
+    expect((JSON.parse(r2.stdout) as { badRows: unknown }).badRows).toMatchObject({ count: 1, deadLetters: elsewhere });
+    const letters = (await readFile(elsewhere, 'utf8')).trim().split('\n');
+    expect(letters).toHaveLength(2);
+    expect(JSON.parse(letters[1]!)).toMatchObject({ line: expect.any(Number), reason: 'user_id is not a number: "not-a-number"', raw: 'not-a-number\t5\t1\t1439769600' });
   });
 
   it('exits with 2 and one line for a missing data directory or interactions file, or a bad threshold', async () => {

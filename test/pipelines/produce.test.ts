@@ -1,6 +1,6 @@
 // produceDataset without a broker: a recording producer stands in for Kafka, so the merge order, the batching,
 // the pacing and the dead letters are checked exactly.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -105,12 +105,15 @@ describe('produceDataset (recording producer)', () => {
     writeFileSync(join(dir, 'interactions.csv'), INTERACTIONS_HEADER + `1\t10\t1\t${W33 + 100}\n1\t10\t7\t${W33}\n2\t11\t1\t${W33 + 50}\n`);
     writeFileSync(join(dir, 'impressions.csv'), IMPRESSIONS_HEADER + '1\t2016\t34\t1\n1\t2016\t33\t\n1\t2016\t33\t2\n');
     const producer = recordingProducer();
-    const s = await produceDataset({ dataDir: dir, brokers: [], producer });
+    const file = join(dir, 'letters', 'dead-letters.ndjson');
+    mkdirSync(join(dir, 'letters'));
+    const s = await produceDataset({ dataDir: dir, brokers: [], producer, deadLettersPath: file });
     expect(s.messages).toEqual({ interactions: 2, impressions: 2, total: 4 });
-    expect(s.badRows).toEqual({ interactions: 1, impressions: 1, total: 2 });
+    expect(s.badRows).toMatchObject({ count: 2, deadLetters: file, interactions: 1, impressions: 1 });
     expect(s.outOfOrder).toEqual({ interactions: 1, impressions: 1 });
-    expect(s.deadLetters).toBe(join(dir, 'dead-letters.ndjson'));
-    const dead = readFileSync(join(dir, 'dead-letters.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: number });
+    const [header, ...rows] = readFileSync(file, 'utf8').trim().split('\n');
+    expect(JSON.parse(header!)).toEqual({ dyadflow: 'dead-letters', formatVersion: 1 });
+    const dead = rows.map((l) => JSON.parse(l) as { line: number });
     expect(dead.map((d) => d.line).sort()).toEqual([3, 3]);
     const sentValues = producer.sends.flatMap((b) => b.flatMap((x) => x.messages.map((m) => m.value)));
     expect(sentValues.some((v) => v.includes('"interaction_type":7'))).toBe(false);
@@ -121,5 +124,39 @@ describe('produceDataset (recording producer)', () => {
     writeFileSync(join(dir, 'impressions.csv'), IMPRESSIONS_HEADER + '1\t2016\t33\t1\n');
     expect(await estimateMessages(dir)).toBe(3);
     expect(await estimateMessages(join(dir, 'missing'))).toBe(0);
+  });
+});
+
+// Issue 9 items 1 and 4: the dead-letter file is checked before the first send; it never goes into the data
+// folder; a file that is not a dead-letter file is never replaced or removed.
+describe('produceDataset dead letters (issue 9)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dyadflow-produce-dl-'));
+    writeFileSync(join(dir, 'interactions.csv'), INTERACTIONS_HEADER + `1\t10\t1\t${W33}\nx\t10\t1\t${W33}\n`);
+    writeFileSync(join(dir, 'impressions.csv'), IMPRESSIONS_HEADER + '1\t2016\t33\t10\n');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('without a dead-letter file: nothing is written into the data folder; the count and first reasons are returned', async () => {
+    const producer = recordingProducer();
+    const s = await produceDataset({ dataDir: dir, brokers: [], producer });
+    expect(readdirSync(dir).sort()).toEqual(['impressions.csv', 'interactions.csv']);
+    expect(s.badRows).toMatchObject({ count: 1, deadLetters: null, first: [{ file: join(dir, 'interactions.csv'), line: 3, reason: expect.stringMatching(/user_id/) }] });
+  });
+
+  it('refuses a dead-letter path that holds another file, before any send, and leaves it as it was', async () => {
+    const notes = join(dir, 'notes.txt');
+    writeFileSync(notes, 'mine\n');
+    const producer = recordingProducer();
+    await expect(produceDataset({ dataDir: dir, brokers: [], producer, deadLettersPath: notes })).rejects.toThrow(/not a dyadflow dead-letter file/);
+    expect(producer.sends).toEqual([]);
+    expect(readFileSync(notes, 'utf8')).toBe('mine\n');
+  });
+
+  it('refuses a dead-letter path in a missing folder before any send', async () => {
+    const producer = recordingProducer();
+    await expect(produceDataset({ dataDir: dir, brokers: [], producer, deadLettersPath: join(dir, 'nope', 'dl.ndjson') })).rejects.toThrow(/no such folder/);
+    expect(producer.sends).toEqual([]);
   });
 });

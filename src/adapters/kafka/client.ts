@@ -1,5 +1,6 @@
-// The one place a kafkajs client is made: clientId `dyadflow`, quiet logs (kafkajs would print to the console),
-// bounded retries so that a missing broker fails in seconds, not minutes.
+// The one place a kafkajs client is made: clientId `dyadflow`, quiet logs (kafkajs would print to the console;
+// here nothing by default, else one line per entry without stack traces), bounded retries so that a missing
+// broker fails in seconds, not minutes.
 // The patch goes first: it must run before kafkajs's producer module loads (see kafkajs-patch.ts).
 import './kafkajs-patch.js';
 import { Kafka, logLevel as kafkaLogLevel, type Admin, type LogEntry } from 'kafkajs';
@@ -57,8 +58,11 @@ export function createKafka(brokers: string[], options: KafkaClientOptions = {})
     logLevel: LEVELS[options.logLevel ?? 'nothing'],
     logCreator: () => (entry: LogEntry) => {
       if (!log) return;
-      const { message, ...rest } = entry.log;
-      log(`kafkajs ${entry.namespace} ${message} ${JSON.stringify(rest)}`);
+      // One line per entry: no stack trace (the error that ends a run is reported once, by the caller), and
+      // none of kafkajs's own timestamp and logger name.
+      const { message, stack: _stack, timestamp: _timestamp, logger: _logger, ...rest } = entry.log as LogEntry['log'] & Record<string, unknown>;
+      const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+      log(`kafkajs ${entry.namespace}: ${String(message).split('\n')[0]}${extra}`);
     },
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,

@@ -1,6 +1,6 @@
 // Model directories (architecture.md, "An output directory of run"): parameters.bin (binary, little-endian,
-// keyed by external ids) and manifest.json, each written to a `.tmp` name and renamed, manifest last, so a
-// reader never sees half a model. Rows are written in ascending external id, so the same parameters give
+// keyed by external ids) and manifest.json, each by the one durable atomic write (src/adapters/fs), manifest
+// last, so a reader never sees half a model. Rows are written in ascending external id, so the same parameters give
 // the same bytes whatever order ids were first seen in.
 //
 // parameters.bin, format version 1 (all little-endian):
@@ -10,7 +10,7 @@
 //   · i32[users] user ids (ascending) · value[users × dim] user embeddings in that order
 //   · i32[items] item ids (ascending) · value[items × dim] item embeddings in that order
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DyadflowError, InputError } from '../../core/errors.js';
 import { CONTEXT_WIDTH } from '../../core/features/feature-table.js';
@@ -18,6 +18,7 @@ import { IdIndex } from '../../core/ids/id-index.js';
 import { BASE_WIDTH, allocParams, createModel, hasEmbeddings, weightVectorCount, weightWidth, type EpochLoss, type Model, type Params } from '../../core/model/model.js';
 import type { ModelKind, ModelOptions, Precision } from '../../core/model/options.js';
 import { validatorFor } from '../schemas/validators.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 /** The model file format this build writes and reads. */
 export const MODEL_FORMAT_VERSION = 1;
@@ -114,12 +115,7 @@ export function modelManifest(model: Model, extras: ModelManifestExtras, paramet
   };
 }
 
-async function writeAtomic(path: string, data: Buffer | string): Promise<void> {
-  await writeFile(`${path}.tmp`, data);
-  await rename(`${path}.tmp`, path);
-}
-
-/** Writes a model directory: parameters.bin, then manifest.json (each via `.tmp` and rename). */
+/** Writes a model directory: parameters.bin, then manifest.json (each by the one durable atomic write). */
 export async function saveModel(dir: string, model: Model, extras: ModelManifestExtras): Promise<ModelManifest> {
   const parameters = encodeParameters(model);
   const manifest = modelManifest(model, extras, parameters);
@@ -128,8 +124,8 @@ export async function saveModel(dir: string, model: Model, extras: ModelManifest
     throw new DyadflowError('DF_ERR_INVARIANT', `model manifest does not match its schema: ${JSON.stringify(validate.errors?.[0])}`);
   }
   await mkdir(dir, { recursive: true });
-  await writeAtomic(join(dir, PARAMETERS_FILE), parameters);
-  await writeAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+  await writeFileAtomic(join(dir, PARAMETERS_FILE), parameters);
+  await writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }
 

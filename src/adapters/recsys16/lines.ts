@@ -5,7 +5,7 @@ import { InputError } from '../../core/errors.js';
 import { headerLine } from './format.js';
 
 const CHUNK_BYTES = 1 << 20;
-/** A line longer than this is not a RecSys 2016 row: reading stops rather than buffering without bound. */
+/** A line longer than this is not a RecSys 2016 row: it is skipped (a bad row) rather than buffered without bound. */
 export const MAX_LINE_BYTES = 64 << 20;
 
 /**
@@ -21,6 +21,20 @@ export interface LineChunk {
   ends: Int32Array;
   lineNos: Float64Array;
   offsets: Float64Array;
+}
+
+/** How much of a line over MAX_LINE_BYTES is kept for its dead letter. */
+export const LONG_LINE_HEAD_CHARS = 200;
+
+/** Options of scanLines. */
+export interface ScanOptions {
+  /** Start reading data lines at this line start (see LineStart). */
+  from?: LineStart;
+  /**
+   * Called for a data line longer than MAX_LINE_BYTES, with its line number and its first characters; reading
+   * skips to the next newline and goes on. Without it such a line stops reading with an InputError.
+   */
+  onLongLine?: (line: number, head: string) => void;
 }
 
 /** Where to start reading data lines: the byte offset of a line start and that line's 1-based number. */
@@ -66,7 +80,7 @@ function wrongHeader(path: string, found: string | null, columns: readonly strin
  * makes them bad rows) except trailing ones at the end of the file, which are ignored. With `from`, the header is
  * still checked, then reading resumes at that line start (an offset an earlier scan reported, or the file's size).
  */
-export async function* scanLines(path: string, columns: readonly string[], opts: { from?: LineStart } = {}): AsyncGenerator<LineChunk, void> {
+export async function* scanLines(path: string, columns: readonly string[], opts: ScanOptions = {}): AsyncGenerator<LineChunk, void> {
   const fh = await openInput(path);
   try {
     let buf = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -90,8 +104,37 @@ export async function* scanLines(path: string, columns: readonly string[], opts:
     }
     for (;;) {
       if (carry === buf.length) {
-        if (buf.length >= MAX_LINE_BYTES)
-          throw new InputError('DF_ERR_INPUT_LINE', `${path}:${lineNo + 1}: line longer than ${MAX_LINE_BYTES} bytes`);
+        if (buf.length >= MAX_LINE_BYTES) {
+          if (!headerSeen || opts.onLongLine === undefined)
+            throw new InputError('DF_ERR_INPUT_LINE', `${path}:${lineNo + 1}: line longer than ${MAX_LINE_BYTES} bytes`);
+          // A bad row (issue 9 item 8): the empty lines before it were waiting for a non-empty one, and this is one.
+          if (pendingEmpty > 0) {
+            if (pendingEmpty > cap) {
+              cap = pendingEmpty;
+              starts = new Int32Array(cap);
+              ends = new Int32Array(cap);
+              lineNos = new Float64Array(cap);
+              offsets = new Float64Array(cap);
+            }
+            for (let k = 0; k < pendingEmpty; k++) {
+              starts[k] = 0;
+              ends[k] = 0;
+              lineNos[k] = lineNo - pendingEmpty + 1 + k;
+              offsets[k] = emptyOffsets[k]!;
+            }
+            const count = pendingEmpty;
+            pendingEmpty = 0;
+            yield { buf, count, starts, ends, lineNos, offsets };
+          }
+          lineNo++;
+          opts.onLongLine(lineNo, buf.toString('utf8', 0, LONG_LINE_HEAD_CHARS));
+          const next = await offsetPastNewline(fh, buf, bufStart + carry);
+          if (next < 0) return; // the file ends inside the long line
+          buf = Buffer.allocUnsafe(CHUNK_BYTES);
+          bufStart = next;
+          carry = 0;
+          continue;
+        }
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, 0, carry);
         buf = bigger;
@@ -152,6 +195,17 @@ export async function* scanLines(path: string, columns: readonly string[], opts:
     }
   } finally {
     await fh.close();
+  }
+}
+
+/** The file offset just past the next newline at or after `from` (-1 when the file ends first); `buf` is scratch. */
+async function offsetPastNewline(fh: FileHandle, buf: Buffer, from: number): Promise<number> {
+  for (let p = from; ; ) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, p);
+    if (bytesRead === 0) return -1;
+    const nl = buf.indexOf(10);
+    if (nl >= 0 && nl < bytesRead) return p + nl + 1;
+    p += bytesRead;
   }
 }
 

@@ -7,13 +7,30 @@ import { ImpressionTableBuilder, InteractionTableBuilder } from '../../core/even
 import type { DeadLetterSink } from './bad-row.js';
 import { readImpressionBatches } from './read-impressions.js';
 import { readInteractionBatches, type InteractionReadSummary } from './read-interactions.js';
-import { openInput } from './lines.js';
+import { IMPRESSION_COLUMNS, INTERACTION_COLUMNS } from './format.js';
+import { openInput, scanLines } from './lines.js';
 import { readProfiles } from './read-profiles.js';
 
 /** Where bad rows go, and how to tell the user that an optional file is missing. */
 export interface LoadOptions {
   deadLetters: DeadLetterSink;
   warn: (message: string) => void;
+}
+
+/**
+ * Checks that DIR's required files (interactions.csv, impressions.csv) can be read and start with their header:
+ * a wrong --data is one InputError before a run does anything else, not minutes later.
+ */
+export async function checkDatasetFiles(dir: string): Promise<void> {
+  for (const [name, columns] of [['interactions.csv', INTERACTION_COLUMNS], ['impressions.csv', IMPRESSION_COLUMNS]] as const) {
+    // The first chunk is enough: scanLines checks the header before it yields anything.
+    const lines = scanLines(join(dir, name), columns, { onLongLine: () => {} });
+    try {
+      await lines.next();
+    } finally {
+      await lines.return();
+    }
+  }
 }
 
 /** Reads DIR/{interactions,impressions,users,items}.csv into a Dataset (deletes dropped and counted). */

@@ -4,7 +4,7 @@ import type { ImpressionRecord } from '../../core/events/records.js';
 import { validateImpression } from '../schemas/validators.js';
 import type { DeadLetterSink } from './bad-row.js';
 import { IMPRESSION_COLUMNS } from './format.js';
-import { notANumber, parseNumber, scanLines, splitTabs } from './lines.js';
+import { MAX_LINE_BYTES, notANumber, parseNumber, scanLines, splitTabs } from './lines.js';
 
 /** What reading impressions.csv saw: `rows` data lines = `kept` + `badRows`; `triples` = items in kept rows. */
 export interface ImpressionReadSummary {
@@ -79,7 +79,13 @@ export async function* readImpressionBatches(
   let records: ImpressionRecord[] = [];
   let lines: number[] = [];
 
-  for await (const chunk of scanLines(path, IMPRESSION_COLUMNS)) {
+  const onLongLine = (line: number, head: string): void => {
+    summary.rows++;
+    summary.badRows++;
+    sink.add({ file: path, line, reason: `line longer than ${MAX_LINE_BYTES} bytes (skipped)`, raw: head + '…' });
+  };
+  for await (const chunk of scanLines(path, IMPRESSION_COLUMNS, { onLongLine })) {
+    await sink.flush?.();
     const { buf, starts, ends, lineNos } = chunk;
     for (let i = 0; i < chunk.count; i++) {
       const s = starts[i]!;

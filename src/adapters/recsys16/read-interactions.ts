@@ -6,7 +6,7 @@ import type { InteractionTable } from '../../core/events/tables.js';
 import { validateInteraction, validatorFor } from '../schemas/validators.js';
 import type { DeadLetterSink } from './bad-row.js';
 import { INTERACTION_COLUMNS } from './format.js';
-import { notANumber, parseNumber, scanLines, splitTabs } from './lines.js';
+import { MAX_LINE_BYTES, notANumber, parseNumber, scanLines, splitTabs } from './lines.js';
 
 /** What reading interactions.csv saw: `rows` data lines = `kept` + `droppedDeletes` + `badRows`. */
 export interface InteractionReadSummary {
@@ -97,7 +97,13 @@ export async function* readInteractionBatches(
   const summary: InteractionReadSummary = { rows: 0, kept: 0, droppedDeletes: 0, badRows: 0 };
   let batch = newBatch(batchRows);
 
-  for await (const chunk of scanLines(path, INTERACTION_COLUMNS)) {
+  const onLongLine = (line: number, head: string): void => {
+    summary.rows++;
+    summary.badRows++;
+    sink.add({ file: path, line, reason: `line longer than ${MAX_LINE_BYTES} bytes (skipped)`, raw: head + '…' });
+  };
+  for await (const chunk of scanLines(path, INTERACTION_COLUMNS, { onLongLine })) {
+    await sink.flush?.();
     const { buf, starts, ends, lineNos } = chunk;
     for (let i = 0; i < chunk.count; i++) {
       const s = starts[i]!;

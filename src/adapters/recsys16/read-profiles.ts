@@ -4,7 +4,7 @@ import { encodeCountry, ITEM_PROFILE_FIELDS, USER_PROFILE_FIELDS } from '../../c
 import type { ProfileTable } from '../../core/events/tables.js';
 import type { DeadLetterSink } from './bad-row.js';
 import { ITEM_COLUMNS, USER_COLUMNS } from './format.js';
-import { notANumber, parseNumber, scanLines, splitTabs } from './lines.js';
+import { MAX_LINE_BYTES, notANumber, parseNumber, scanLines, splitTabs } from './lines.js';
 
 const INT32_MAX = 2147483647;
 
@@ -32,7 +32,10 @@ export async function readProfiles(path: string, kind: 'users' | 'items', opts: 
   let n = 0;
   const row = new Int32Array(fieldCount);
 
-  for await (const chunk of scanLines(path, columns)) {
+  const onLongLine = (line: number, head: string): void =>
+    sink.add({ file: path, line, reason: `line longer than ${MAX_LINE_BYTES} bytes (skipped)`, raw: head + '…' });
+  for await (const chunk of scanLines(path, columns, { onLongLine })) {
+    await sink.flush?.();
     const { buf, starts, ends, lineNos } = chunk;
     rows: for (let i = 0; i < chunk.count; i++) {
       const s = starts[i]!;
@@ -98,13 +101,13 @@ export async function readProfiles(path: string, kind: 'users' | 'items', opts: 
   order.sort((a, b) => ids[a]! - ids[b]! || a - b);
   const outIds = new Int32Array(n);
   const outValues = new Int32Array(n * fieldCount);
+  const duplicates = new Map<number, string>(); // line → reason
   let m = 0;
   let firstIx = -1;
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
     if (m > 0 && outIds[m - 1] === ids[i]) {
-      // The row's text is gone by now (the read buffer is reused): the reason carries the id instead.
-      sink.add({ file: path, line: lines[i]!, reason: `duplicate id ${ids[i]!} (first on line ${lines[firstIx]!})`, raw: '' });
+      duplicates.set(lines[i]!, `duplicate id ${ids[i]!} (first on line ${lines[firstIx]!})`);
       continue;
     }
     firstIx = i;
@@ -112,7 +115,24 @@ export async function readProfiles(path: string, kind: 'users' | 'items', opts: 
     outValues.set(values.subarray(i * fieldCount, (i + 1) * fieldCount), m * fieldCount);
     m++;
   }
+  if (duplicates.size > 0) await deadLetterDuplicates(path, columns, duplicates, sink);
   return { fieldCount, ids: outIds.slice(0, m), values: outValues.slice(0, m * fieldCount) };
+}
+
+/**
+ * Dead-letters the duplicate rows with their own text, in line order. Their text is gone by the time they are
+ * known (the read buffer is reused), so the file is read again for them: duplicates are rare, a clean file is
+ * read once.
+ */
+async function deadLetterDuplicates(path: string, columns: readonly string[], reasons: Map<number, string>, sink: DeadLetterSink): Promise<void> {
+  for await (const chunk of scanLines(path, columns, { onLongLine: () => {} })) {
+    for (let i = 0; i < chunk.count; i++) {
+      const line = chunk.lineNos[i]!;
+      const reason = reasons.get(line);
+      if (reason !== undefined) sink.add({ file: path, line, reason, raw: chunk.buf.toString('utf8', chunk.starts[i]!, chunk.ends[i]!) });
+    }
+    await sink.flush?.();
+  }
 }
 
 function grow(a: Int32Array, n: number): Int32Array<ArrayBuffer> {

@@ -1,15 +1,18 @@
 // Streaming writers of the RecSys 2016 files (issue 2, item 4): tab-separated, header line, '\n' endings.
-// Rows are encoded straight into 1 MiB Buffers handed to a write stream, whose backpressure write() returns;
-// the file is written to `path + '.tmp'` and renamed on close, so a reader never sees half a file.
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename } from 'node:fs/promises';
+// Rows are encoded straight into 1 MiB Buffers written through the one durable atomic write
+// (createAtomicFile: `path + '.tmp'`, fsync, rename on close, fsync of the folder), so a reader never sees half
+// a file. At most one chunk is being written while the next is filled: write() returns a promise to await then.
 import type { ImpressionRecord, InteractionRecord, ItemProfileRow, UserProfileRow } from '../../core/events/records.js';
+import { createAtomicFile, type AtomicFile } from '../fs/atomic-file.js';
 import { IMPRESSION_COLUMNS, INTERACTION_COLUMNS, ITEM_COLUMNS, USER_COLUMNS, headerLine } from './format.js';
 
 /** A streaming file writer: await write()'s promise when it returns one (backpressure), then close() once. */
 export interface RecsysWriter<T> {
   write(record: T): Promise<void> | void;
+  /** Writes the rest and puts the file in place. */
   close(): Promise<void>;
+  /** Drops the file being written (after a failure); an earlier file at the path stays as it was. */
+  abort(): Promise<void>;
 }
 
 export type { ItemProfileRow, UserProfileRow } from '../../core/events/records.js';
@@ -18,23 +21,26 @@ const CHUNK_BYTES = 1 << 20;
 // Room for the longest single value written without a check (an integer is ≤ 17 bytes).
 const SLACK_BYTES = 64;
 
-/** Encodes rows into large Buffers and streams them to `path + '.tmp'`. */
+/** Encodes rows into large Buffers and streams them to an atomic file. */
 class ChunkedFile {
   private buf = Buffer.allocUnsafe(CHUNK_BYTES);
   private pos = 0;
-  private readonly stream: WriteStream;
-  private error: Error | null = null;
+  private readonly file: Promise<AtomicFile>;
+  /** Every chunk handed over so far, written in order. */
+  private writing: Promise<void>;
+  private error: unknown = null;
   private drain: Promise<void> | null = null;
   private closed = false;
-  private readonly tmpPath: string;
 
   constructor(private readonly path: string) {
-    this.tmpPath = path + '.tmp';
-    this.stream = createWriteStream(this.tmpPath);
-    // Open and write errors arrive as events: keep the first and report it from write() or close().
-    this.stream.on('error', (err) => {
-      this.error ??= err;
-    });
+    this.file = createAtomicFile(path);
+    // An open or write error is kept and reported from write() or close(), never left unhandled.
+    this.writing = this.file.then(
+      () => undefined,
+      (err: unknown) => {
+        this.error ??= err;
+      },
+    );
   }
 
   /** Ensures room for `n` more bytes, flushing when the chunk is full. */
@@ -88,7 +94,7 @@ class ChunkedFile {
     this.buf[this.pos++] = b;
   }
 
-  /** Called after each row: hands the chunk to the stream once it is nearly full; resolves on drain. */
+  /** Called after each row: hands the chunk over once it is nearly full; resolves when the previous one is written. */
   endRow(): Promise<void> | void {
     if (this.error) throw this.error;
     if (this.pos + 4 * SLACK_BYTES > this.buf.length) this.flushChunk();
@@ -98,37 +104,47 @@ class ChunkedFile {
     return drain;
   }
 
-  /** Hands the filled part of the chunk to the stream; remembers a drain to wait for when the stream is full. */
+  /** Hands the filled part of the chunk to the file; the caller waits for the writes before it (one in flight). */
   private flushChunk(): void {
     if (this.pos === 0) return;
     const out = this.pos === this.buf.length ? this.buf : this.buf.subarray(0, this.pos);
     this.buf = Buffer.allocUnsafe(CHUNK_BYTES);
     this.pos = 0;
-    if (!this.stream.write(out) && this.drain === null) {
-      this.drain = new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.stream.off('drain', done);
-          this.stream.off('close', done);
-          resolve();
-        };
-        this.stream.on('drain', done);
-        this.stream.on('close', done);
-      });
-    }
+    const before = this.writing;
+    this.writing = before.then(async () => {
+      if (this.error) return;
+      try {
+        await (await this.file).write(out);
+      } catch (err) {
+        this.error ??= err;
+      }
+    });
+    this.drain = before;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.error) throw this.error;
     this.flushChunk();
     this.drain = null;
-    await new Promise<void>((resolve, reject) => {
-      this.stream.once('error', reject);
-      this.stream.end(() => resolve());
-    });
-    if (this.error) throw this.error;
-    await rename(this.tmpPath, this.path);
+    await this.writing;
+    if (this.error) {
+      await this.dropTmp();
+      throw this.error;
+    }
+    await (await this.file).commit();
+  }
+
+  async abort(): Promise<void> {
+    this.closed = true;
+    this.drain = null;
+    await this.writing;
+    await this.dropTmp();
+  }
+
+  private async dropTmp(): Promise<void> {
+    const file = await this.file.catch(() => null);
+    await file?.abort();
   }
 
   get isClosed(): boolean {
@@ -149,6 +165,7 @@ function writer<T>(path: string, columns: readonly string[], row: (f: ChunkedFil
       return f.endRow();
     },
     close: () => f.close(),
+    abort: () => f.abort(),
   };
 }
 

@@ -6,13 +6,14 @@ import type { FeatureOptions } from '../../core/features/build-feature-table.js'
 import { addFeatureFlags, choiceOption, featureOptionsFrom, integerOption, type FeatureFlags } from '../feature-flags.js';
 import { DEFAULT_PARQUET_WRITE_OPTIONS, type ParquetCompression } from '../../adapters/parquet/index.js';
 import { runBatchFeatures, type BatchFeaturesResult } from '../../../pipelines/batch-features.js';
+import { formatTimings, plural, reportBadRows, type CommandModule } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
-import { logLine } from '../progress.js';
-import type { CommandModule } from './index.js';
+import { createPhaseReporter } from '../progress.js';
 
 interface FeaturesFlags extends FeatureFlags {
   data: string;
   out: string;
+  deadLetters?: string;
   rowGroupRows: string;
   compression: string;
   parquetStatistics: boolean;
@@ -35,10 +36,6 @@ export function featureOptionsFromFlags(flags: FeaturesFlags): {
   };
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
 function humanSummary(outDir: string, r: BatchFeaturesResult): string {
   const pct = (n: number) => (r.rows.total === 0 ? '0%' : `${((100 * n) / r.rows.total).toFixed(1)}%`);
   return (
@@ -51,8 +48,8 @@ function humanSummary(outDir: string, r: BatchFeaturesResult): string {
       `  fewer than K=${r.options.features.k} neighbours: ${r.report.fewerThanK} (${pct(r.report.fewerThanK)}), ` +
         `none: ${r.report.noNeighbours} (${pct(r.report.noNeighbours)})`,
       `  without a profile: ${r.report.usersWithoutProfile} users, ${r.report.itemsWithoutProfile} items`,
-      `  input: ${r.input.droppedDeletes} deletes dropped, ${r.input.badRows} bad rows` +
-        (r.deadLetters > 0 ? ' (see dead-letters.ndjson)' : ''),
+      `  input: ${r.input.droppedDeletes} deletes dropped, ${plural(r.badRows.count, 'bad row')}` +
+        (r.badRows.deadLetters !== null ? ` (see ${r.badRows.deadLetters})` : ''),
     ].join('\n') + '\n'
   );
 }
@@ -61,32 +58,31 @@ function humanSummary(outDir: string, r: BatchFeaturesResult): string {
 export const featuresCommand: CommandModule = (program: Command, io: CliIo, setExit) => {
   const cmd = program
     .command('features')
-    .description('dyad feature table of DIR as OUT/features.parquet, OUT/features.arrow and OUT/manifest.json')
+    .description('dyad feature table of DIR as OUT/features.parquet, OUT/features.arrow and OUT/manifest.json (written last)')
     .requiredOption('--data <dir>', 'folder with the RecSys 2016 files (interactions.csv, impressions.csv, users.csv, items.csv)')
-    .requiredOption('--out <dir>', 'output folder (created if missing)');
+    .requiredOption('--out <dir>', 'output folder (created if missing; locked while written; without manifest.json it is incomplete)')
+    .option('--dead-letters <file>', 'where bad rows go (ndjson; created only when there are some) [default: OUT/dead-letters.ndjson]');
   addFeatureFlags(cmd)
     .option('--row-group-rows <n>', 'rows per Parquet row group', String(DEFAULT_PARQUET_WRITE_OPTIONS.rowGroupRows))
     .option('--compression <c>', 'Parquet page compression: snappy or none', DEFAULT_PARQUET_WRITE_OPTIONS.compression)
     .option('--no-parquet-statistics', 'omit Parquet column statistics (readers then cannot prune row groups)')
-    .option('--json', 'print one JSON document (options, table1, rows, report, timings, files) on stdout')
+    .option('--json', 'print one JSON document (options, table1, rows, report, timings, files, badRows) on stdout')
     .action(async (flags: FeaturesFlags) => {
       const opts = featureOptionsFromFlags(flags);
-      const quiet = Boolean(flags.json);
+      const phases = createPhaseReporter(io, 'features', io.isTTY && !flags.json);
       const result = await runBatchFeatures({
         dataDir: flags.data,
         outDir: flags.out,
+        deadLettersPath: flags.deadLetters,
         features: opts.features,
         subsample: opts.subsample,
         parquet: opts.parquet,
         warn: (message) => io.stderr(`dyadflow: warning: ${message}\n`),
-        onPhase: (phase) => logLine(io, `features: ${phase}`, quiet),
-      });
-      const t = result.timings;
+        onPhase: (phase) => phases.phase(phase),
+      }).finally(() => phases.stop());
       // Wall-clock facts go to stderr in every mode (stdout stays one JSON document with --json).
-      io.stderr(
-        `features: ${result.rows.total} dyads in ${seconds(t.total)} (load ${seconds(t.load)}, subsample ${seconds(t.subsample)}, ` +
-          `features ${seconds(t.features)}, parquet ${seconds(t.parquet)}, arrow ${seconds(t.arrow)}, manifest ${seconds(t.manifest)})\n`,
-      );
+      io.stderr(`features: ${result.rows.total} dyads in ${formatTimings(result.timings)}\n`);
+      reportBadRows(io, 'features', result.badRows);
       if (flags.json) {
         io.stdout(
           JSON.stringify({
@@ -97,7 +93,7 @@ export const featuresCommand: CommandModule = (program: Command, io: CliIo, setE
             report: result.report,
             timings: result.timings,
             files: result.files,
-            deadLetters: result.deadLetters,
+            badRows: result.badRows,
           }) + '\n',
         );
       } else {

@@ -1,54 +1,18 @@
 // `dyadflow generate --preset tiny|daemon|recsys16 --seed N --out DIR` (issue 2, item 5): the synthetic
 // RecSys 2016 files of a preset. Same preset and seed → byte-identical files; timings only on stderr.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
-import { SYNTH_PRESETS, buildSynthetic, type SynthPresetName, type SynthSummary } from '../../core/synth/index.js';
-import { TRUTH_FILE, createImpressionWriter, createInteractionWriter, createItemWriter, createUserWriter, writeTruthFile } from '../../adapters/recsys16/index.js';
+import { SYNTH_PRESETS, type SynthPresetName, type SynthSummary } from '../../core/synth/index.js';
+import { runGenerate } from '../../../pipelines/generate.js';
+import { formatTimings, type CommandModule } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
-import { createProgress } from '../progress.js';
-import type { CommandModule } from './index.js';
+import { createPhaseReporter } from '../progress.js';
 
 interface GenerateFlags {
   preset: string;
   seed: string;
   out: string;
   json?: boolean;
-}
-
-/** Writes a preset's four files into `outDir` (created if missing), honouring the writers' backpressure. */
-export async function writeSynthetic(
-  preset: SynthPresetName,
-  seed: number,
-  outDir: string,
-  onProgress: (done: number, total: number) => void = () => {},
-): Promise<SynthSummary> {
-  await mkdir(outDir, { recursive: true });
-  const ds = buildSynthetic(preset, seed);
-  const s = ds.summary;
-  const total = s.users + s.items + s.interactions + s.impressionLines;
-  const users = createUserWriter(join(outDir, 'users.csv'));
-  const items = createItemWriter(join(outDir, 'items.csv'));
-  const interactions = createInteractionWriter(join(outDir, 'interactions.csv'));
-  const impressions = createImpressionWriter(join(outDir, 'impressions.csv'));
-  let done = 0;
-  for (const r of ds.records()) {
-    const pending =
-      r.kind === 'user'
-        ? users.write(r.row)
-        : r.kind === 'item'
-          ? items.write(r.row)
-          : r.kind === 'interaction'
-            ? interactions.write(r.record)
-            : impressions.write(r.record);
-    if (pending) await pending;
-    if ((++done & 0xffff) === 0) onProgress(done, total);
-  }
-  await Promise.all([users.close(), items.close(), interactions.close(), impressions.close()]);
-  await writeTruthFile(join(outDir, TRUTH_FILE), ds.truth()); // the oracle's truth; features never read it
-  onProgress(total, total);
-  return s;
 }
 
 function parseSeed(text: string): number {
@@ -82,19 +46,21 @@ export const generateCommand: CommandModule = (program: Command, io: CliIo, setE
     .description('synthetic RecSys 2016 files (interactions, impressions, users, items) with a known latent structure')
     .requiredOption('--preset <name>', 'tiny (tests, demos), daemon (the paper Table 1 after 30/30 subsampling) or recsys16 (challenge scale)')
     .option('--seed <n>', 'random seed: same preset and seed give the same bytes', '1')
-    .requiredOption('--out <dir>', 'output folder (created if missing; files are replaced)')
+    .requiredOption('--out <dir>', 'output folder (created if missing; locked while written; its four files are replaced)')
     .option('--json', 'print one JSON document of counts on stdout')
     .action(async (flags: GenerateFlags) => {
       const preset = parsePreset(flags.preset);
       const seed = parseSeed(flags.seed);
-      const startedMs = performance.now();
-      let progress: ReturnType<typeof createProgress> | null = null;
-      const summary = await writeSynthetic(preset, seed, flags.out, (done, total) => {
-        progress ??= createProgress(io, 'generate', total, Boolean(flags.json));
-        progress.update(done);
-      });
-      (progress as ReturnType<typeof createProgress> | null)?.stop();
-      io.stderr(`generate: ${preset} in ${((performance.now() - startedMs) / 1000).toFixed(2)} s\n`);
+      const phases = createPhaseReporter(io, 'generate', io.isTTY && !flags.json);
+      const { summary, timings } = await runGenerate({
+        preset,
+        seed,
+        outDir: flags.out,
+        warn: (message) => io.stderr(`dyadflow: warning: ${message}\n`),
+        onPhase: (phase) => phases.phase(phase),
+        onProgress: (done, total) => phases.progress(done, total, 'generate'),
+      }).finally(() => phases.stop());
+      io.stderr(`generate: ${preset} in ${formatTimings(timings)}\n`);
       io.stdout(flags.json ? JSON.stringify(summary) + '\n' : synthSummaryLine(summary, flags.out));
       setExit(EXIT.ok);
     });

@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { parseBrokers, topicNames } from '../../adapters/kafka/index.js';
 import { estimateMessages, produceDataset, type ProduceSummary } from '../../../pipelines/produce.js';
-import { EXIT, type CliIo } from '../io.js';
+import { plural, reportBadRows, type CommandModule } from '../command.js';
+import { debugEnabled, EXIT, type CliIo } from '../io.js';
 import { createProgress, logLine } from '../progress.js';
-import type { CommandModule } from './index.js';
 
 interface ProduceFlags {
   data: string;
@@ -30,7 +30,7 @@ function humanSummary(s: ProduceSummary): string {
     `produced ${s.messages.total} messages in ${(s.elapsedMs / 1000).toFixed(1)} s (${Math.round(s.messagesPerS)} msg/s)`,
     `  ${s.topics.interactions}: ${s.messages.interactions} (deletes included: ${s.deletes})`,
     `  ${s.topics.impressions}: ${s.messages.impressions}`,
-    `  bad rows: ${s.badRows.total}${s.deadLetters ? ` → ${s.deadLetters}` : ''}`,
+    `  ${plural(s.badRows.count, 'bad row')}${s.badRows.deadLetters ? ` → ${s.badRows.deadLetters}` : ''}`,
   ];
   if (s.outOfOrder.interactions + s.outOfOrder.impressions > 0)
     lines.push(`  rows out of event-time order in the files: interactions ${s.outOfOrder.interactions}, impressions ${s.outOfOrder.impressions}`);
@@ -47,7 +47,7 @@ export const produceCommand: CommandModule = (program: Command, io: CliIo, setEx
     .option('--rate <n>', 'messages per second over both topics (default: as fast as possible)')
     .option('--topic-prefix <p>', 'topic prefix: P.interactions, P.impressions', 'dyadflow')
     .option('--partitions <n>', 'partitions of topics created here', '3')
-    .option('--dead-letters <file>', 'where bad rows go (ndjson; default DIR/dead-letters.ndjson)')
+    .option('--dead-letters <file>', 'write bad rows to FILE (ndjson; checked before the first send) [default: count them, print the first five]')
     .option('--retries <n>', 'retries of a failed Kafka request before giving up', '5')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (flags: ProduceFlags) => {
@@ -67,10 +67,12 @@ export const produceCommand: CommandModule = (program: Command, io: CliIo, setEx
         ratePerS,
         topicPrefix: flags.topicPrefix,
         partitions,
-        deadLettersPath: flags.deadLetters,
-        client: { retries, logLevel: 'error', log: (line) => logLine(io, line, quiet) },
+        deadLettersPath: flags.deadLetters ?? null,
+        // kafkajs retries and logs each failed attempt; its final error is our one line. DYADFLOW_DEBUG=1 shows them.
+        client: { retries, logLevel: debugEnabled() ? 'info' : 'nothing', log: (line) => io.stderr(line + '\n') },
         onProgress: (sent) => progress?.update(sent),
       }).finally(() => progress?.stop());
+      reportBadRows(io, 'produce', summary.badRows);
       if (flags.json) io.stdout(JSON.stringify(summary) + '\n');
       else io.stdout(humanSummary(summary));
       if (summary.createdTopics.length > 0) logLine(io, `produce: created topics ${summary.createdTopics.join(', ')}`, quiet);

@@ -7,8 +7,9 @@ import { DEFAULT_SELECTION_GRID } from '../../core/experiment/experiment.js';
 import { renderFig2Markdown, renderTable1Markdown } from '../../core/report/index.js';
 import { PAPER_THRESHOLD_GRID } from '../../core/evaluation/index.js';
 import { runReproduce } from '../../../pipelines/reproduce.js';
+import { formatTimings, reportBadRows, type CommandModule } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
-import { createProgress, logLine, type Progress } from '../progress.js';
+import { createPhaseReporter } from '../progress.js';
 import {
   addFeatureFlags,
   badOption,
@@ -19,11 +20,11 @@ import {
   positiveNumberOption,
   type FeatureFlags,
 } from '../feature-flags.js';
-import type { CommandModule } from './index.js';
 
 interface ReproduceFlags extends FeatureFlags {
   data: string;
   out?: string;
+  deadLetters?: string;
   json?: boolean;
   learningRate: string;
   dim: string;
@@ -56,7 +57,8 @@ export const reproduceCommand: CommandModule = (program: Command, io: CliIo, set
     .command('reproduce')
     .description("the paper's experiment: subsample, features, STL and MTL training, Table 1 and the Fig. 2 table")
     .requiredOption('--data <dir>', 'folder with the RecSys 2016 files (interactions.csv, impressions.csv, users.csv, items.csv)')
-    .option('--out <dir>', 'write report.md, results.json, loss-*.svg and models/ there')
+    .option('--out <dir>', 'write report.md, loss-*.svg, models/ and results.json (last) there; locked while written')
+    .option('--dead-letters <file>', 'where bad rows go (ndjson) [default: OUT/dead-letters.ndjson; without --out, count them and print the first five]')
     .option('--json', 'print one JSON document (table1, fig2, timings, options, ...) on stdout; no progress bars');
   addFeatureFlags(cmd)
     .option('--learning-rate <x>', 'SGD step size η', String(m.learningRate))
@@ -90,28 +92,25 @@ export const reproduceCommand: CommandModule = (program: Command, io: CliIo, set
         },
         thresholdGrid: thresholdList(flags.thresholds),
       };
-      const quiet = Boolean(flags.json);
-      let bar: Progress | null = null;
+      const phases = createPhaseReporter(io, 'reproduce', io.isTTY && !flags.json);
+      let epochCap = experiment.model.maxEpochs;
       const outcome = await (async () => {
         try {
           return await runReproduce({
             dataDir: flags.data,
             outDir: flags.out ?? null,
+            deadLettersPath: flags.deadLetters,
             subsample,
             features,
             experiment,
             warn: (message) => io.stderr(`dyadflow: warning: ${message}\n`),
-            onPhase: (phase) => {
-              bar?.stop();
-              bar = null;
-              logLine(io, `reproduce: ${phase}`, quiet);
-            },
+            onPhase: (phase) => phases.phase(phase),
+            // Each training is a phase of its own: a bar of its epochs on a terminal, a line otherwise.
             onTraining: (label, maxEpochs) => {
-              bar?.stop();
-              bar = createProgress(io, label.slice(0, 40), maxEpochs, quiet);
-              if (!io.isTTY) logLine(io, `reproduce: training ${label}`, quiet);
+              epochCap = maxEpochs;
+              phases.phase(`training ${label}`);
             },
-            onEpoch: (_label, loss) => bar?.update(loss.epoch),
+            onEpoch: (label, loss) => phases.progress(loss.epoch, epochCap, label.slice(0, 40)),
           });
         } catch (err) {
           // The step size is the user's choice: a diverging run is a bad option (exit 2), not a crash.
@@ -119,15 +118,14 @@ export const reproduceCommand: CommandModule = (program: Command, io: CliIo, set
             throw new InputError('DF_ERR_INPUT_OPTION', `${err.message.replace(/ \(lower learningRate\)$/, '')}: lower --learning-rate (was ${flags.learningRate})`);
           }
           throw err;
+        } finally {
+          phases.stop();
         }
       })();
-      (bar as Progress | null)?.stop();
       const r = outcome.results;
       const t = outcome.timings;
-      io.stderr(
-        `reproduce: done in ${(t.total / 1000).toFixed(1)} s (load ${t.load} ms, subsample ${t.subsample} ms, features ${t.features} ms, ` +
-          `train+evaluate ${t['train+evaluate']} ms${t.write === undefined ? '' : `, write ${t.write} ms`})\n`,
-      );
+      io.stderr(`reproduce: done in ${formatTimings(t)}\n`);
+      reportBadRows(io, 'reproduce', outcome.badRows);
       if (flags.json) {
         io.stdout(
           JSON.stringify({
@@ -146,10 +144,11 @@ export const reproduceCommand: CommandModule = (program: Command, io: CliIo, set
             oracle: r.oracle,
             recommendation: r.recommendation,
             files: outcome.files,
+            badRows: outcome.badRows,
           }) + '\n',
         );
       } else {
-        io.stdout('Table 1\n\n' + renderTable1Markdown(r.table1.before, r.table1.after) + '\n');
+        io.stdout('Table 1\n\n' + renderTable1Markdown(r.table1.before, r.table1.after, { subsample: r.options.subsample }) + '\n');
         io.stdout('Fig. 2\n\n' + renderFig2Markdown(r.fig2, { nullReasons: r.nullReasons, flags: r.flags }));
         io.stdout(`\nRecommended model kind: ${r.recommendation.kind}: ${r.recommendation.reason}.\n`);
         if (flags.out) io.stdout(`\nwrote ${outcome.files.join(', ')} to ${flags.out}\n`);

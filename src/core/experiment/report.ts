@@ -18,14 +18,36 @@ function lossValues(losses: EpochLoss[], task: LossTask): number[] {
   return losses.map((l) => l[task] ?? Number.NaN);
 }
 
+/** What each task's epoch loss is (sgd.ts): the chart's y label and the line under its title. */
+const LOSS_MEANING: Record<LossTask, { yLabel: string; subtitle: string }> = {
+  click: {
+    yLabel: 'mean loss per triplet',
+    subtitle: 'logistic loss of the score difference (clicked − not clicked) per sampled triplet, plus the L2 penalty',
+  },
+  embedding: {
+    yLabel: 'mean loss per triplet',
+    subtitle: 'logistic loss of ⟨U, I+ − I−⟩ per sampled triplet, plus the L2 penalty of the rows it touched',
+  },
+  bookmark: {
+    yLabel: 'mean weighted loss per dyad',
+    subtitle: 'class-weighted logistic loss of the two dyads of each sampled triplet (½ each), plus the L2 penalty',
+  },
+  reply: {
+    yLabel: 'mean weighted loss per dyad',
+    subtitle: 'class-weighted logistic loss of the two dyads of each sampled triplet (½ each), plus the L2 penalty',
+  },
+};
+
 /** One SVG per task: the final STL and MTL training loss of that task by epoch (file name → SVG text). */
 export function renderLossCurves(runs: ReproduceResults['runs']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const task of ['click', 'embedding', 'bookmark', 'reply'] as const) {
     out[`loss-${task}.svg`] = renderLineChartSvg({
       title: `${task} loss per epoch (final training)`,
+      subtitle: LOSS_MEANING[task].subtitle,
       xLabel: 'epoch',
-      yLabel: 'mean loss per triplet',
+      yLabel: LOSS_MEANING[task].yLabel,
+      noDataText: `no ${task} loss was recorded (no epoch trained)`,
       series: [
         { name: `STL ${task}`, values: lossValues(runs[STL_OF[task]].losses, task) },
         { name: `MTL ${task}`, values: lossValues(runs.mtl.losses, task) },

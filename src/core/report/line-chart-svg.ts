@@ -1,6 +1,7 @@
 // A small deterministic SVG line chart (dependencies.md: our own writer, no DOM): loss curves per task.
 // Same input, same bytes: coordinates are printed with two decimals, tick labels from the tick step,
-// colours from a fixed palette in series order.
+// colours from a fixed palette in series order. A chart never misleads quietly (issue 9): one with no data
+// says so, and a y axis that does not reach 0 says where it starts.
 import { escapeXml, formatFixed } from './format.js';
 
 /** One line: values at x = xStart, xStart + 1, ... (epochs); non-finite values leave a gap. */
@@ -12,6 +13,10 @@ export interface LineSeries {
 /** What to draw. */
 export interface LineChartSpec {
   title: string;
+  /** A line under the title saying what is plotted (e.g. how the loss is defined). */
+  subtitle?: string;
+  /** What the chart says when no series has a finite value (default "no data to plot"). */
+  noDataText?: string;
   xLabel: string;
   yLabel: string;
   series: readonly LineSeries[];
@@ -66,10 +71,7 @@ export function renderLineChartSvg(spec: LineChartSpec): string {
   const xStart = spec.xStart ?? 1;
   const left = 72;
   const right = 160;
-  const top = 40;
   const bottom = 52;
-  const plotW = width - left - right;
-  const plotH = height - top - bottom;
 
   let yMin = Infinity;
   let yMax = -Infinity;
@@ -83,7 +85,8 @@ export function renderLineChartSvg(spec: LineChartSpec): string {
       if (v > yMax) yMax = v;
     }
   }
-  if (yMin > yMax) {
+  const hasData = yMin <= yMax;
+  if (!hasData) {
     yMin = 0;
     yMax = 1;
   } else if (yMax - yMin <= Math.max(Math.abs(yMin), Math.abs(yMax)) * 1e-9) {
@@ -103,6 +106,15 @@ export function renderLineChartSvg(spec: LineChartSpec): string {
   const xMax = Math.max(xStart + 1, xStart + maxLength - 1);
   const yAxis = niceTicks(yMin, yMax, 6, false);
   const xAxis = niceTicks(xMin, xMax, 8, true);
+  // An axis that does not reach 0 magnifies differences: say so above the plot.
+  const yNote =
+    hasData && (yAxis.lo > 0 || yAxis.hi < 0)
+      ? `note: the y axis runs from ${formatFixed(yAxis.lo, yAxis.decimals)} to ${formatFixed(yAxis.hi, yAxis.decimals)}, not from 0`
+      : null;
+  const headLines = [spec.subtitle ?? null, yNote].filter((t): t is string => t !== null);
+  const top = 40 + 16 * headLines.length;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
   const xLo = xMin;
   const xHi = xMax;
   const px = (x: number): number => left + ((x - xLo) / (xHi - xLo)) * plotW;
@@ -115,6 +127,17 @@ export function renderLineChartSvg(spec: LineChartSpec): string {
   out.push(`<title>${escapeXml(spec.title)}</title>`);
   out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="${c(left + plotW / 2)}" y="22" text-anchor="middle" font-size="15">${escapeXml(spec.title)}</text>`);
+  headLines.forEach((line, i) => {
+    out.push(`<text x="${c(left + plotW / 2)}" y="${c(40 + 16 * i)}" text-anchor="middle" font-size="11" fill="#555555">${escapeXml(line)}</text>`);
+  });
+
+  if (!hasData) {
+    // No finite value anywhere: the frame says so rather than showing empty axes.
+    out.push(`<rect x="${c(left)}" y="${c(top)}" width="${c(plotW)}" height="${c(plotH)}" fill="none" stroke="#333333" stroke-width="1"/>`);
+    out.push(`<text x="${c(left + plotW / 2)}" y="${c(top + plotH / 2)}" text-anchor="middle" font-size="14" fill="#555555">${escapeXml(spec.noDataText ?? 'no data to plot')}</text>`);
+    out.push('</svg>');
+    return out.join('\n') + '\n';
+  }
 
   // Grid and ticks.
   out.push('<g stroke="#e0e0e0" stroke-width="1">');

@@ -1,5 +1,6 @@
 // The paper's Table 1 (dataset statistics) as Markdown, before and after subsampling (issue 2's
-// `stats --json` shape, src/core/stats/table1.ts).
+// `stats --json` shape, src/core/stats/table1.ts). The one Table 1 renderer: `stats`, `reproduce` and
+// report.md all print this, so labels and roundings agree everywhere (issue 9).
 import type { Table1 } from '../stats/table1.js';
 import { formatCount, formatFixed, formatInteger, formatPercent } from './format.js';
 
@@ -21,14 +22,22 @@ const ROWS: readonly Row[] = [
   { label: 'Sparsity', value: (t) => formatPercent(t.sparsity) },
 ];
 
+/** What the "after" column says about the subsampling that made it. */
+export interface Table1Labels {
+  /** The thresholds: the column reads "After subsampling (items ≥ 30 users, users ≥ 30 items)". */
+  subsample?: { minItemUsers: number; minUserItems: number };
+}
+
 /**
  * Renders Table 1 as a Markdown table with one column per dataset state: "before subsampling" (omitted
  * when `before` is null) and "after subsampling". Sparsity is a fraction, printed as a percentage.
  */
-export function renderTable1Markdown(before: Table1 | null, after: Table1): string {
+export function renderTable1Markdown(before: Table1 | null, after: Table1, labels: Table1Labels = {}): string {
   const lines: string[] = [];
+  const t = labels.subsample;
+  const afterLabel = t ? `After subsampling (items ≥ ${t.minItemUsers} users, users ≥ ${t.minUserItems} items)` : 'After subsampling';
   if (before) {
-    lines.push('| | Before subsampling | After subsampling |');
+    lines.push(`| | Before subsampling | ${afterLabel} |`);
     lines.push('|---|---:|---:|');
     for (const row of ROWS) lines.push(`| ${row.label} | ${row.value(before)} | ${row.value(after)} |`);
   } else {

@@ -113,3 +113,22 @@ describe('readInteractionBatches', () => {
     expect(result.kept).toBe(100);
   });
 });
+
+describe('a line over the 64 MiB limit (issue 9 item 8)', () => {
+  it('is a bad row with its first characters; the empty line before it and the rows after it are read', async () => {
+    const long = '9'.repeat((64 << 20) + 5);
+    const text = [HEADER, '1\t2\t1\t100', '', long, '3\t4\t2\t103', long, ''].join('\n');
+    const { rows, result, dead } = await readText(text);
+    expect(rows).toEqual([
+      [1, 2, 1, 100, 2],
+      [3, 4, 2, 103, 5],
+    ]);
+    expect(dead.rows.map((b) => [b.line, b.reason, b.raw.length])).toEqual([
+      [3, 'empty line', 0],
+      [4, 'line longer than 67108864 bytes (skipped)', 201],
+      [6, 'line longer than 67108864 bytes (skipped)', 201],
+    ]);
+    expect(dead.rows[1]!.raw).toBe('9'.repeat(200) + '…');
+    expect(result).toEqual({ rows: 5, kept: 2, droppedDeletes: 0, badRows: 3 });
+  });
+});

@@ -77,3 +77,18 @@ describe('readProfiles', () => {
     ]);
   });
 });
+
+describe('readProfiles duplicates (issue 9 item 8)', () => {
+  it('a repeated id is dead-lettered with its own raw line, in line order, the first row kept', async () => {
+    const row = (id: string, title: string): string[] => [id, title, '1', '2', '3', 'de', '4', 'NULL', 'NULL', '5', 'x', '9', '1'];
+    const path = file('items.csv', [[...ITEM_COLUMNS], row('7', 'first'), row('3', 'a'), row('7', 'second'), row('3', 'b'), row('7', 'third')]);
+    const dead = createDeadLetterMemory();
+    const t = await readProfiles(path, 'items', { deadLetters: dead });
+    expect([...t.ids]).toEqual([3, 7]);
+    expect(dead.rows.map((b) => [b.line, b.reason, b.raw])).toEqual([
+      [4, 'duplicate id 7 (first on line 2)', row('7', 'second').join('\t')],
+      [5, 'duplicate id 3 (first on line 3)', row('3', 'b').join('\t')],
+      [6, 'duplicate id 7 (first on line 2)', row('7', 'third').join('\t')],
+    ]);
+  });
+});

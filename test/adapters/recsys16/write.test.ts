@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createImpressionWriter,
@@ -103,7 +103,23 @@ describe('writers', () => {
   it('reports a file it cannot create from close()', async () => {
     const path = join(tempDir(), 'no-such-dir', 'interactions.csv');
     const w = createInteractionWriter(path);
-    await expect(w.close()).rejects.toMatchObject({ code: 'ENOENT' });
+    // The one atomic write's error: a DyadflowError naming the file, with the OS error as its cause.
+    await expect(w.close()).rejects.toMatchObject({ code: 'DF_ERR_WRITE', message: expect.stringMatching(/interactions\.csv: cannot write \(ENOENT/), cause: { code: 'ENOENT' } });
     expect(existsSync(path)).toBe(false);
+  });
+
+  it('abort drops the file being written and leaves an earlier one as it was (issue 9 item 6)', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'interactions.csv');
+    writeFileSync(path, 'earlier\n');
+    const w = createInteractionWriter(path);
+    for (let i = 0; i < 200_000; i++) {
+      const p = w.write({ user_id: i, item_id: i, interaction_type: 1, created_at: 1440000000 });
+      if (p) await p;
+    }
+    expect(existsSync(path + '.tmp')).toBe(true);
+    await w.abort();
+    expect(readdirSync(dir)).toEqual(['interactions.csv']);
+    expect(readFileSync(path, 'utf8')).toBe('earlier\n');
   });
 });

@@ -94,3 +94,28 @@ describe('renderLineChartSvg', () => {
     );
   });
 });
+
+describe('renderLineChartSvg says what the reader might miss (issue 9)', () => {
+  it('a chart with no finite value says so instead of drawing empty axes', () => {
+    const svg = renderLineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', values: [NaN, NaN] }], noDataText: 'nothing trained' });
+    balancedTags(svg);
+    expect(svg).toContain('>nothing trained</text>');
+    expect(svg).not.toMatch(/<path |<line /);
+    expect(renderLineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [] })).toContain('>no data to plot</text>');
+  });
+
+  it('a y axis that does not reach 0 says where it runs', () => {
+    const zoomed = renderLineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', values: [0.626, 0.62, 0.618] }] });
+    expect(zoomed).toContain('>note: the y axis runs from 0.618 to 0.626, not from 0</text>');
+    const negative = renderLineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', values: [-5, -3] }] });
+    expect(negative).toContain('not from 0</text>');
+    const fromZero = renderLineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', values: [0.9, 0.1] }] });
+    expect(fromZero).not.toContain('not from 0');
+  });
+
+  it('prints the subtitle under the title', () => {
+    const svg = renderLineChartSvg({ ...SPEC, subtitle: 'what <this> is' });
+    balancedTags(svg);
+    expect(svg).toContain('>what &lt;this&gt; is</text>');
+  });
+});

@@ -68,8 +68,7 @@ describe('dyadflow produce of the generated tiny dataset → Kafka → plain kaf
     topics: { interactions: string; impressions: string };
     messages: { interactions: number; impressions: number; total: number };
     deletes: number;
-    badRows: { total: number };
-    deadLetters: string | null;
+    badRows: { count: number; deadLetters: string | null };
     outOfOrder: { interactions: number; impressions: number };
   };
   let interactions: ConsumedMessage[];
@@ -103,8 +102,8 @@ describe('dyadflow produce of the generated tiny dataset → Kafka → plain kaf
     expect(summary.messages.impressions).toBe(data.impressions.length);
     expect(summary.deletes).toBe(data.interactions.filter((r) => r.interaction_type === 4).length);
     expect(summary.deletes).toBeGreaterThan(0);
-    expect(summary.badRows.total).toBe(0);
-    expect(summary.deadLetters).toBeNull();
+    expect(summary.badRows.count).toBe(0);
+    expect(summary.badRows.deadLetters).toBeNull();
     expect(existsSync(join(dir, 'dead-letters.ndjson'))).toBe(false);
     expect(summary.outOfOrder).toEqual({ interactions: 0, impressions: 0 });
   });
@@ -172,12 +171,13 @@ describe('dyadflow produce --rate', () => {
       const deadLetters = join(dir, 'bad.ndjson');
       const r = await runCli(['produce', '--data', dir, '--brokers', brokers.join(','), '--topic-prefix', prefix, '--partitions', '2', '--rate', '500', '--dead-letters', deadLetters, '--json']);
       expect(r.code, r.stderr).toBe(0);
-      const s = JSON.parse(r.stdout) as { messages: { total: number }; sends: number; deadLetters: string };
+      const s = JSON.parse(r.stdout) as { messages: { total: number }; sends: number; badRows: { deadLetters: string } };
       expect(s.messages.total).toBe(data.interactions.length + data.impressions.length);
       // 500 msg/s → at most 50 messages per send, so several sends.
       expect(s.sends).toBeGreaterThanOrEqual(Math.ceil(s.messages.total / 50));
-      expect(s.deadLetters).toBe(deadLetters);
-      const dead = readFileSync(deadLetters, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { file: string; reason: string });
+      expect(s.badRows.deadLetters).toBe(deadLetters);
+      // After the dead-letter header record, one line per bad row.
+      const dead = readFileSync(deadLetters, 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as { file: string; reason: string });
       expect(dead.map((d) => [d.file, d.reason])).toEqual([
         // Both were inserted at the middle of the file, the second before the first.
         [join(dir, 'interactions.csv'), 'expected 4 tab-separated columns, found 3'],
