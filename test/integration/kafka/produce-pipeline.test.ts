@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LimiterClock, RecordProducer, TopicBatch } from '../../src/adapters/kafka/index.js';
-import { estimateMessages, produceDataset } from '../../pipelines/produce.js';
+import type { LimiterClock, RecordProducer, TopicBatch } from '../../../src/adapters/kafka/index.js';
+import { estimateMessages, produceDataset } from '../../../pipelines/produce.js';
 
 function recordingProducer(): RecordProducer & { sends: TopicBatch[][]; flushed: number; closed: boolean } {
   const p = {
