@@ -208,6 +208,8 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
   private rotation = 0;
   private memberId = '';
   private lastEndCheckMs = -Infinity;
+  /** False from a consumer crash (a broker gone, say) to the next join: silence then is not idleness. */
+  private connected = true;
 
   /** Use openKafkaSource. */
   constructor(
@@ -241,6 +243,7 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onGroupJoin(e.payload.memberId, e.payload.memberAssignment));
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       if (this.closed) return;
+      this.connected = false;
       if (e.payload.restart) this.log(`kafka source: consumer restarting after ${e.payload.error.name}: ${e.payload.error.message}`);
       else this.fail(wrapKafkaError(e.payload.error, 'the Kafka consumer stopped'));
     });
@@ -449,8 +452,10 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
       return;
     }
     const nowMs = this.now();
+    this.connected = true;
     for (const lane of this.lanes) {
       this.consumer.seek({ topic: lane.topic, partition: lane.partition, offset: String(lane.queue.nextFetchOffset) });
+      // Idleness counts from the (re)join: a partition silent while the broker was gone was not idle.
       lane.lastArrivalMs = nowMs;
       // A restarted kafkajs consumer forgets its pauses.
       if (lane.paused) this.consumer.pause([{ topic: lane.topic, partitions: [lane.partition] }]);
@@ -561,7 +566,7 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
       if (head === head) this.tracker.advance(lane.key, head);
       else if (this.inputEnded) this.tracker.advance(lane.key, Infinity);
       else this.tracker.addPartition(lane.key);
-      const isIdle = !this.inputEnded && head !== head && nowMs - lane.lastArrivalMs >= this.opts.idlePartitionTimeoutMs;
+      const isIdle = this.connected && !this.inputEnded && head !== head && nowMs - lane.lastArrivalMs >= this.opts.idlePartitionTimeoutMs;
       if (isIdle !== this.tracker.isIdle(lane.key)) {
         this.tracker.setIdle(lane.key, isIdle);
         // Back from idleness: what it sends below the watermark is late; it does not pull the watermark back.
