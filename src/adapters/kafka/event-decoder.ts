@@ -49,75 +49,66 @@ const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const ZERO = 0x30;
 
-/** Cursor over one value's bytes; `fail` once set means the fast path gives up. */
-class ByteReader {
-  buf: Uint8Array = new Uint8Array(0);
-  at = 0;
-  end = 0;
-
-  reset(buf: Uint8Array, start: number, end: number): void {
-    this.buf = buf;
-    this.at = start;
-    this.end = end;
-  }
-
-  literal(lit: Uint8Array): boolean {
-    const n = lit.length;
-    if (this.at + n > this.end) return false;
-    const buf = this.buf;
-    for (let i = 0; i < n; i++) if (buf[this.at + i] !== lit[i]) return false;
-    this.at += n;
-    return true;
-  }
-
-  /** A JSON non-negative integer of at most 10 digits with no leading zero; -1 if the bytes are not one. */
-  uint(): number {
-    const buf = this.buf;
-    const start = this.at;
-    let v = 0;
-    let i = start;
-    const limit = Math.min(this.end, start + 10);
-    while (i < limit) {
-      const d = buf[i]! - ZERO;
-      if (d < 0 || d > 9) break;
-      v = v * 10 + d;
-      i++;
-    }
-    const digits = i - start;
-    if (digits === 0 || (digits > 1 && buf[start] === ZERO)) return -1;
-    // An 11th digit (or more): out of every bound here; the validator says so.
-    if (i < this.end) {
-      const d = buf[i]! - ZERO;
-      if (d >= 0 && d <= 9) return -1;
-    }
-    this.at = i;
-    return v;
-  }
-
-  byte(b: number): boolean {
-    if (this.at < this.end && this.buf[this.at] === b) {
-      this.at++;
-      return true;
-    }
-    return false;
-  }
+/** Whether `lit` is at `at` (and fits before `end`). */
+function matches(buf: Uint8Array, at: number, end: number, lit: Uint8Array): boolean {
+  const n = lit.length;
+  if (at + n > end) return false;
+  for (let i = 0; i < n; i++) if (buf[at + i] !== lit[i]) return false;
+  return true;
 }
 
-const reader = new ByteReader();
+/**
+ * A JSON non-negative integer of 1-10 digits with no leading zero at `at`, packed as value × 16 + its digit count
+ * (so one number carries both, no allocation); -1 if the bytes there are not one.
+ */
+function uintAt(buf: Uint8Array, at: number, end: number): number {
+  let v = 0;
+  let i = at;
+  const limit = Math.min(end, at + 10);
+  while (i < limit) {
+    const d = buf[i]! - ZERO;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+    i++;
+  }
+  const digits = i - at;
+  if (digits === 0 || (digits > 1 && buf[at] === ZERO)) return -1;
+  // An 11th digit: out of every bound here; the validator says so.
+  if (i < end) {
+    const d = buf[i]! - ZERO;
+    if (d >= 0 && d <= 9) return -1;
+  }
+  return v * 16 + digits;
+}
 
 /** Fast path for the producer's interaction form; false when the slow path must decide. */
 export function parseInteractionFast(buf: Uint8Array, start: number, end: number, out: InteractionFields): boolean {
-  const r = reader;
-  r.reset(buf, start, end);
-  if (!r.literal(I_USER)) return false;
-  const user = r.uint();
-  if (user < 0 || user > MAX_ID || !r.literal(I_ITEM)) return false;
-  const item = r.uint();
-  if (item < 0 || item > MAX_ID || !r.literal(I_TYPE)) return false;
-  const type = r.uint();
-  if (type < 1 || type > 4 || !r.literal(I_CREATED)) return false;
-  const created = r.uint();
-  if (created < 0 || created > MAX_CREATED_AT_S || !r.byte(CLOSE_BRACE) || r.at !== end) return false;
+  let at = start;
+  if (!matches(buf, at, end, I_USER)) return false;
+  at += I_USER.length;
+  let p = uintAt(buf, at, end);
+  if (p < 0) return false;
+  const user = (p - (p & 15)) / 16;
+  at += p & 15;
+  if (user > MAX_ID || !matches(buf, at, end, I_ITEM)) return false;
+  at += I_ITEM.length;
+  p = uintAt(buf, at, end);
+  if (p < 0) return false;
+  const item = (p - (p & 15)) / 16;
+  at += p & 15;
+  if (item > MAX_ID || !matches(buf, at, end, I_TYPE)) return false;
+  at += I_TYPE.length;
+  // interaction_type: one digit 1-4.
+  const type = at < end ? buf[at]! - ZERO : -1;
+  if (type < 1 || type > 4) return false;
+  at++;
+  if (!matches(buf, at, end, I_CREATED)) return false;
+  at += I_CREATED.length;
+  p = uintAt(buf, at, end);
+  if (p < 0) return false;
+  const created = (p - (p & 15)) / 16;
+  at += p & 15;
+  if (created > MAX_CREATED_AT_S || at + 1 !== end || buf[at] !== CLOSE_BRACE) return false;
   out.userId = user;
   out.itemId = item;
   out.type = type;
@@ -129,10 +120,12 @@ export function parseInteractionFast(buf: Uint8Array, start: number, end: number
 const weekStartCache = new Map<number, number>();
 
 function weekStartS(year: number, week: number): number {
+  // The schema's bounds first: they also keep the cache key (year × 100 + week) one-to-one.
+  if (year < 1970 || year > 2099 || week < 1 || week > 53) return NaN;
   const key = year * 100 + week;
   let t = weekStartCache.get(key);
   if (t === undefined) {
-    t = year >= 1970 && year <= 2099 && isValidIsoWeek(year, week) ? isoWeekStartS(year, week) : NaN;
+    t = isValidIsoWeek(year, week) ? isoWeekStartS(year, week) : NaN;
     weekStartCache.set(key, t);
   }
   return t;
@@ -140,32 +133,50 @@ function weekStartS(year: number, week: number): number {
 
 /** Fast path for the producer's impression form; false when the slow path must decide. */
 export function parseImpressionFast(buf: Uint8Array, start: number, end: number, out: ImpressionFields): boolean {
-  const r = reader;
-  r.reset(buf, start, end);
-  if (!r.literal(P_USER)) return false;
-  const user = r.uint();
-  if (user < 0 || user > MAX_ID || !r.literal(P_YEAR)) return false;
-  const year = r.uint();
-  if (year < 0 || !r.literal(P_WEEK)) return false;
-  const week = r.uint();
-  if (week < 0 || !r.literal(P_ITEMS)) return false;
+  let at = start;
+  if (!matches(buf, at, end, P_USER)) return false;
+  at += P_USER.length;
+  let p = uintAt(buf, at, end);
+  if (p < 0) return false;
+  const user = (p - (p & 15)) / 16;
+  at += p & 15;
+  if (user > MAX_ID || !matches(buf, at, end, P_YEAR)) return false;
+  at += P_YEAR.length;
+  p = uintAt(buf, at, end);
+  if (p < 0) return false;
+  const year = (p - (p & 15)) / 16;
+  at += p & 15;
+  if (!matches(buf, at, end, P_WEEK)) return false;
+  at += P_WEEK.length;
+  p = uintAt(buf, at, end);
+  if (p < 0) return false;
+  const week = (p - (p & 15)) / 16;
+  at += p & 15;
+  if (!matches(buf, at, end, P_ITEMS)) return false;
+  at += P_ITEMS.length;
   const t = weekStartS(year, week);
   if (t !== t) return false;
+  let items = out.items;
   let n = 0;
   for (;;) {
-    const item = r.uint();
-    if (item < 0 || item > MAX_ID) return false;
-    if (n === out.items.length) {
-      const grown = new Int32Array(out.items.length * 2);
-      grown.set(out.items);
-      out.items = grown;
+    p = uintAt(buf, at, end);
+    if (p < 0) return false;
+    const item = (p - (p & 15)) / 16;
+    at += p & 15;
+    if (item > MAX_ID) return false;
+    if (n === items.length) {
+      const grown = new Int32Array(items.length * 2);
+      grown.set(items);
+      items = out.items = grown;
     }
-    out.items[n++] = item;
-    if (r.byte(COMMA)) continue;
-    if (r.byte(CLOSE_BRACKET)) break;
+    items[n++] = item;
+    const c = buf[at];
+    at++;
+    if (c === COMMA) continue;
+    if (c === CLOSE_BRACKET) break;
     return false;
   }
-  if (!r.byte(CLOSE_BRACE) || r.at !== end) return false;
+  if (at + 1 !== end || buf[at] !== CLOSE_BRACE) return false;
   out.userId = user;
   out.eventTimeS = t;
   out.itemCount = n;
