@@ -46,31 +46,36 @@ export const DEAD_LETTER_VALUE_BYTES = 64 * 1024;
 /** One kafkajs batch of one partition, decoded: a column per field, one row per message in offset order. */
 export class MessageChunk {
   readonly offsets: Float64Array;
-  readonly kinds: Uint8Array;
   readonly timesS: Float64Array;
   readonly userIds: Int32Array;
   /** Interactions: the item; impressions: the index of the message's first item in `items`. */
   readonly itemIds: Int32Array;
-  readonly types: Uint8Array;
   /** Impressions: the number of items of the message. */
   readonly itemCounts: Int32Array;
+  readonly kinds: Uint8Array;
+  readonly types: Uint8Array;
   items: Int32Array;
   itemsLength = 0;
   length = 0;
+  /** Events the chunk holds: interactions of types 1-3 and impression pairs. */
+  events = 0;
   /** Bad messages by row. */
   readonly bad = new Map<number, BadMessage>();
   /** Bytes of the messages' values, for the queue's bound. */
   valueBytes = 0;
 
-  constructor(capacity: number) {
-    this.offsets = new Float64Array(capacity);
-    this.kinds = new Uint8Array(capacity);
-    this.timesS = new Float64Array(capacity);
-    this.userIds = new Int32Array(capacity);
-    this.itemIds = new Int32Array(capacity);
-    this.types = new Uint8Array(capacity);
-    this.itemCounts = new Int32Array(capacity);
-    this.items = new Int32Array(0);
+  constructor(capacity: number, kind: MessageKind) {
+    // One allocation for the columns (a chunk is made per fetched batch: fewer, larger buffers cost the GC less).
+    const n = capacity;
+    const buf = new ArrayBuffer(n * (8 + 8 + 4 + 4 + 4 + 1 + 1));
+    this.offsets = new Float64Array(buf, 0, n);
+    this.timesS = new Float64Array(buf, 8 * n, n);
+    this.userIds = new Int32Array(buf, 16 * n, n);
+    this.itemIds = new Int32Array(buf, 20 * n, n);
+    this.itemCounts = new Int32Array(buf, 24 * n, n);
+    this.kinds = new Uint8Array(buf, 28 * n, n);
+    this.types = new Uint8Array(buf, 29 * n, n);
+    this.items = new Int32Array(kind === 'impressions' ? n * 16 : 0);
   }
 
   pushItems(items: Int32Array, count: number): number {
@@ -104,7 +109,7 @@ export function decodeMessages(
   fromOffset: number,
   maxValueBytes: number,
 ): MessageChunk {
-  const chunk = new MessageChunk(messages.length);
+  const chunk = new MessageChunk(messages.length, kind);
   let n = 0;
   for (const m of messages) {
     const offset = Number(m.offset);
@@ -156,6 +161,7 @@ export function decodeMessages(
 
 function putInteraction(chunk: MessageChunk, i: number, userId: number, itemId: number, type: number, createdAtS: number): void {
   chunk.kinds[i] = type === 4 ? MSG_DELETE : MSG_INTERACTION;
+  if (type !== 4) chunk.events++;
   chunk.userIds[i] = userId;
   chunk.itemIds[i] = itemId;
   chunk.types[i] = type;
@@ -168,5 +174,6 @@ function putImpression(chunk: MessageChunk, i: number, userId: number, eventTime
   chunk.timesS[i] = eventTimeS;
   chunk.itemIds[i] = chunk.pushItems(items, count);
   chunk.itemCounts[i] = count;
+  chunk.events += count;
 }
 

@@ -16,26 +16,33 @@ export class EventBatchBuilder {
   impItems: Int32Array;
   impTimesS: Float64Array;
 
-  constructor(readonly maxEvents: number) {
-    const n = Math.min(maxEvents, 4096);
-    this.intUsers = new Int32Array(n);
-    this.intItems = new Int32Array(n);
-    this.intTypes = new Uint8Array(n);
-    this.intTimesS = new Float64Array(n);
-    this.impUsers = new Int32Array(n);
-    this.impItems = new Int32Array(n);
-    this.impTimesS = new Float64Array(n);
-  }
-
-  /** Room left. */
-  get room(): number {
-    return this.maxEvents - this.events;
+  /**
+   * `interactionCapacity`, `pairCapacity`: the columns' first sizes (what the queues hold, at most maxEvents each),
+   * so that a pull allocates about what it hands out; the columns grow beyond them if need be.
+   */
+  constructor(
+    readonly maxEvents: number,
+    interactionCapacity: number,
+    pairCapacity: number,
+  ) {
+    const a = Math.max(16, Math.min(maxEvents, interactionCapacity));
+    const b = Math.max(16, Math.min(maxEvents, pairCapacity));
+    // One allocation per side (two per pull), the 8-byte column first for alignment.
+    const ints = new ArrayBuffer(a * 17);
+    this.intTimesS = new Float64Array(ints, 0, a);
+    this.intUsers = new Int32Array(ints, 8 * a, a);
+    this.intItems = new Int32Array(ints, 12 * a, a);
+    this.intTypes = new Uint8Array(ints, 16 * a, a);
+    const pairs = new ArrayBuffer(b * 16);
+    this.impTimesS = new Float64Array(pairs, 0, b);
+    this.impUsers = new Int32Array(pairs, 8 * b, b);
+    this.impItems = new Int32Array(pairs, 12 * b, b);
   }
 
   pushInteraction(userId: number, itemId: number, type: number, timeS: number): void {
     const i = this.interactions;
     if (i === this.intUsers.length) {
-      const n = Math.min(this.maxEvents, i * 2);
+      const n = Math.min(this.maxEvents, Math.max(16, i * 2));
       this.intUsers = grown(this.intUsers, new Int32Array(n));
       this.intItems = grown(this.intItems, new Int32Array(n));
       this.intTypes = grown(this.intTypes, new Uint8Array(n));
@@ -52,7 +59,7 @@ export class EventBatchBuilder {
   pushPairs(userId: number, items: Int32Array, from: number, count: number, timeS: number): void {
     const j = this.impressionPairs;
     if (j + count > this.impUsers.length) {
-      let n = Math.max(1, this.impUsers.length);
+      let n = Math.max(16, this.impUsers.length);
       while (n < j + count) n *= 2;
       n = Math.min(this.maxEvents, n);
       this.impUsers = grown(this.impUsers, new Int32Array(n));
@@ -97,6 +104,8 @@ export class PartitionQueue {
   nextFetchOffset: number;
   /** Value bytes of the queued messages (not handed out), for the bound. */
   queuedBytes = 0;
+  /** Events queued (interactions of types 1-3 and impression pairs), an upper bound of what a pull can take. */
+  queuedEvents = 0;
   /** Event time of the last queued message that has one (NaN: none queued). */
   tailTimeS = NaN;
 
@@ -126,6 +135,7 @@ export class PartitionQueue {
     this.pairsTaken = pairs;
     this.nextFetchOffset = offset;
     this.queuedBytes = 0;
+    this.queuedEvents = 0;
     this.tailTimeS = NaN;
   }
 
@@ -135,6 +145,7 @@ export class PartitionQueue {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.queuedBytes += chunk.valueBytes;
+    this.queuedEvents += chunk.events;
     for (let i = chunk.length - 1; i >= 0; i--) {
       const t = chunk.timesS[i]!;
       if (t === t) {
@@ -170,6 +181,7 @@ export class PartitionQueue {
       this.queuedBytes -= c.valueBytes;
       if (this.chunks.length === 0) {
         this.queuedBytes = 0;
+        this.queuedEvents = 0;
         this.tailTimeS = NaN;
       }
     }
@@ -201,6 +213,7 @@ export class PartitionQueue {
       } else if (kind === MSG_INTERACTION) {
         if (out.events >= out.maxEvents) return TAKE_FULL;
         out.pushInteraction(c.userIds[i]!, c.itemIds[i]!, c.types[i]!, t);
+        this.queuedEvents--;
         this.advance(c);
       } else if (kind === MSG_IMPRESSION) {
         const room = out.maxEvents - out.events;
@@ -211,6 +224,7 @@ export class PartitionQueue {
         const k = Math.min(room, count - this.pairsTaken);
         out.pushPairs(c.userIds[i]!, c.items, c.itemIds[i]! + this.pairsTaken, k, t);
         this.pairsTaken += k;
+        this.queuedEvents -= k;
         if (this.pairsTaken < count) return TAKE_FULL;
         this.advance(c);
       }

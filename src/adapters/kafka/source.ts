@@ -270,7 +270,7 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
       this.boundS = beforeS;
       const deadlineMs = this.now() + this.opts.pullWaitMs;
       for (;;) {
-        const out = new EventBatchBuilder(maxEvents);
+        const out = new EventBatchBuilder(maxEvents, this.queuedEvents('interactions'), this.queuedEvents('impressions'));
         const counters: TakeCounters = { droppedDeletes: 0, badEvents: 0 };
         const bad: BadMessage[] = [];
         this.takeAll(beforeS, out, counters, bad);
@@ -526,6 +526,13 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
     this.lost.push(lost);
     if (lane.queue.pairsTaken > 0) lane.queue.pairsTaken = 0;
     return true;
+  }
+
+  /** Events queued in the partitions of one topic (interactions of types 1-3, or impression pairs). */
+  private queuedEvents(kind: MessageKind): number {
+    let n = 0;
+    for (const l of this.lanes) if (l.kind === kind) n += l.queue.queuedEvents;
+    return n;
   }
 
   /** Hands out what is due from every partition, starting at a rotating one so that none starves. */
