@@ -209,6 +209,19 @@ export async function deleteRecordsBelow(brokers: string[], topic: string, parti
   }
 }
 
+/** The offsets a consumer group committed, as `topic:partition` → offset. */
+export async function groupOffsets(brokers: string[], groupId: string, topics: string[]): Promise<Record<string, number>> {
+  const admin = kafka(brokers).admin();
+  await admin.connect();
+  try {
+    const out: Record<string, number> = {};
+    for (const t of await admin.fetchOffsets({ groupId, topics })) for (const p of t.partitions) out[`${t.topic}:${p.partition}`] = Number(p.offset);
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** The records of a RecSys 2016 folder's interactions.csv and impressions.csv, parsed plainly (no dyadflow reader). */
 export function readRecsysFiles(dir: string): SmallDataset {
   const rows = (name: string): string[][] =>

@@ -5,6 +5,8 @@
 // error naming the other member either way (source.ts).
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+// Before kafkajs, as everywhere in the adapter (kafkajs-patch.ts).
+import './kafkajs-patch.js';
 import { AssignerProtocol, type Assigner, type GroupMember, type PartitionAssigner } from 'kafkajs';
 
 /** The protocol name every dyadflow runner announces; members of other protocols are refused by the broker. */

@@ -125,6 +125,9 @@ export const KAFKA_SOURCE_ERROR = {
 
 const laneKey = (topic: string, partition: number): string => `${topic}:${partition}`;
 
+/** How often, at most, the end of input is checked with the broker (a ListOffsets request). */
+const END_CHECK_INTERVAL_MS = 500;
+
 /** The error of positions that retention deleted. */
 function retentionError(lost: readonly LostInput[]): InputError {
   const ranges = lost.map((l) => `${l.partition} offsets ${l.fromOffset}-${l.toOffset} (${l.messages} messages)`).join(', ');
@@ -177,6 +180,15 @@ export async function openKafkaSource(options: KafkaSourceOptions): Promise<Kafk
   }
 }
 
+/** `p`, or a retriable timeout error after `ms`. */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DyadflowError('DF_ERR_KAFKA_TIMEOUT', `${what} took longer than ${ms} ms`, { retriable: true })), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 async function fetchOffsets(admin: Admin, topic: string): Promise<{ partition: number; low: number; high: number }[]> {
   try {
     return (await admin.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }));
@@ -210,6 +222,8 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
   private lastEndCheckMs = -Infinity;
   /** False from a consumer crash (a broker gone, say) to the next join: silence then is not idleness. */
   private connected = true;
+  /** Bumped by seek(): a batch that was being decoded across a seek is dropped. */
+  private generation = 0;
 
   /** Use openKafkaSource. */
   constructor(
@@ -310,6 +324,8 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
         }
         await this.waitForInput(Math.min(deadlineMs, this.nextDeadlineMs(nowMs)) - nowMs);
         this.throwIfFailed();
+        // Closed while this pull waited (a shutdown): an empty batch, at once.
+        if (this.closed) return emptyBatch(this.watermarkS);
         if (this.opts.untilIdleMs !== undefined && !this.inputEnded) await this.checkEndOfInput();
       }
     } finally {
@@ -363,6 +379,7 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
     this.tracker = new WatermarkTracker();
     this.watermarkS = -Infinity;
     this.inputEnded = false;
+    this.generation++;
     for (const lane of this.lanes) {
       const t = targets.get(lane.key)!;
       lane.queue.reset(t.offset, t.pairs);
@@ -491,7 +508,8 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
     const lastOffset = Number(batch.lastOffset());
     if (lastOffset < q.nextFetchOffset) return; // fetched again after a rejoin: queued already
     const firstOffset = Number(batch.firstOffset() ?? messages[0]!.offset);
-    if (firstOffset > q.nextFetchOffset && !(await this.acceptGap(lane, firstOffset))) return;
+    const generation = this.generation;
+    if (firstOffset > q.nextFetchOffset && (!(await this.acceptGap(lane, firstOffset)) || generation !== this.generation || this.closed)) return;
     const chunk = decodeMessages(lane.topic, lane.partition, lane.kind, messages, q.nextFetchOffset, this.opts.maxValueBytes);
     q.append(chunk, lastOffset);
     lane.lastArrivalMs = this.now();
@@ -508,7 +526,9 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
     const expected = lane.queue.nextFetchOffset;
     let low = -1;
     try {
-      low = (await fetchOffsets(this.admin, lane.topic)).find((o) => o.partition === lane.partition)?.low ?? -1;
+      // Bounded well under the session timeout: kafkajs heartbeats only between batches.
+      const offsets = await withTimeout(fetchOffsets(this.admin, lane.topic), this.opts.sessionTimeoutMs / 2, `reading the offsets of ${lane.topic}`);
+      low = offsets.find((o) => o.partition === lane.partition)?.low ?? -1;
     } catch (err) {
       this.fail(wrapKafkaError(err, `cannot check the offsets of ${lane.key} after a gap at ${expected}-${firstOffset - 1}`));
       return false;
@@ -587,22 +607,28 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
     return { watermarkS: this.watermarkS, withoutIdlenessS: Math.min(withoutIdlenessS, this.watermarkS), idle };
   }
 
-  /** The next wall-clock instant at which idleness or the end of input could change the watermark. */
+  /** The next wall-clock instant (after now) at which idleness or the end of input could change the watermark. */
   private nextDeadlineMs(nowMs: number): number {
     let next = Infinity;
+    const later = (t: number): void => {
+      if (t > nowMs && t < next) next = t;
+    };
     for (const lane of this.lanes) {
       if (!lane.queue.empty || this.tracker.isIdle(lane.key)) continue;
-      next = Math.min(next, lane.lastArrivalMs + this.opts.idlePartitionTimeoutMs);
-      if (this.opts.untilIdleMs !== undefined) next = Math.min(next, lane.lastArrivalMs + this.opts.untilIdleMs);
+      later(lane.lastArrivalMs + this.opts.idlePartitionTimeoutMs);
     }
-    return Math.max(next, nowMs + 10);
+    if (this.opts.untilIdleMs !== undefined && !this.inputEnded) {
+      const quietUntil = Math.max(...this.lanes.map((l) => l.lastArrivalMs)) + this.opts.untilIdleMs;
+      later(quietUntil > nowMs ? quietUntil : this.lastEndCheckMs + END_CHECK_INTERVAL_MS);
+    }
+    return next;
   }
 
   /** With untilIdleMs: has every partition been fetched to its end, with nothing arriving for that long? */
   private async checkEndOfInput(): Promise<void> {
     const nowMs = this.now();
     const lastArrivalMs = Math.max(...this.lanes.map((l) => l.lastArrivalMs));
-    if (nowMs - lastArrivalMs < this.opts.untilIdleMs! || nowMs - this.lastEndCheckMs < 500) return;
+    if (nowMs - lastArrivalMs < this.opts.untilIdleMs! || nowMs - this.lastEndCheckMs < END_CHECK_INTERVAL_MS) return;
     this.lastEndCheckMs = nowMs;
     try {
       for (const topic of [this.topics.impressions, this.topics.interactions]) {
@@ -631,6 +657,18 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
       this.wake = done;
     });
   }
+}
+
+/** A batch with no events (what a pull returns when the source closes under it). */
+function emptyBatch(watermarkS: number): EventBatch {
+  return {
+    interactions: { length: 0, userIds: new Int32Array(0), itemIds: new Int32Array(0), types: new Uint8Array(0), createdAtS: new Float64Array(0) },
+    impressions: { length: 0, userIds: new Int32Array(0), itemIds: new Int32Array(0), eventTimeS: new Float64Array(0) },
+    droppedDeletes: 0,
+    badEvents: 0,
+    watermarkS,
+    ended: false,
+  };
 }
 
 function isCount(v: unknown): v is number {

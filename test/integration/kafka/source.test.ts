@@ -16,6 +16,7 @@ import {
   drainTopic,
   driveSource,
   fileEventsByWindow,
+  groupOffsets,
   interactionKey,
   pairKey,
   produceRaw,
@@ -96,6 +97,11 @@ describe('Kafka source: the events of `produce`, window by window', () => {
     expect(position.partitions.some((p) => p.pairs > 0) || part1.events === 2500).toBe(true);
     // A position is JSON: what a checkpoint stores.
     const stored = JSON.parse(JSON.stringify(position)) as typeof position;
+    // After a checkpoint the offsets go to the group too, for monitoring (`kafka-consumer-groups --describe`).
+    await first.checkpointed(stored);
+    expect(await groupOffsets(brokers, group, [`${prefix}.interactions`, `${prefix}.impressions`])).toEqual(
+      Object.fromEntries(stored.partitions.map((p) => [`${p.topic}:${p.partition}`, p.offset])),
+    );
     await first.close();
 
     const second = await open(prefix, group);
