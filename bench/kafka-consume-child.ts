@@ -82,17 +82,26 @@ async function source(): Promise<Record<string, unknown>> {
   let t0 = 0;
   let cpu0: NodeJS.CpuUsage | undefined;
   let maxPullMs = 0;
+  // Time inside pull() after the first events (waiting included), and in pulls that returned nothing.
+  let pullsMs = 0;
+  let emptyPulls = 0;
+  let emptyPullMs = 0;
   while (interactions < expected.interactions || pairs < expected.pairs) {
     const p0 = performance.now();
     const b = await s.pull({ beforeS: open ? open.endS : -Infinity, maxEvents: 65_536 });
     const n = b.interactions.length + b.impressions.length;
+    const pullMs = performance.now() - p0;
     if (n > 0) {
       if (!cpu0) {
         cpu0 = process.cpuUsage();
         t0 = p0;
-      } else maxPullMs = Math.max(maxPullMs, performance.now() - p0);
+      } else maxPullMs = Math.max(maxPullMs, pullMs);
       batches++;
+    } else if (cpu0) {
+      emptyPulls++;
+      emptyPullMs += pullMs;
     }
+    if (cpu0) pullsMs += pullMs;
     interactions += b.interactions.length;
     pairs += b.impressions.length;
     if (Number.isFinite(b.watermarkS) && (!open || b.watermarkS >= open.endS)) open = windowAt(b.watermarkS, weekS);
@@ -101,7 +110,7 @@ async function source(): Promise<Record<string, unknown>> {
   const cpu = cpuSeconds(cpu0!);
   const messages = s.position().partitions.reduce((sum, p) => sum + p.offset, 0);
   await s.close();
-  return { messages, interactions, pairs, batches, seconds, cpuSeconds: cpu, maxPullMs, kafkajsRecordBatchDecoderPatched };
+  return { messages, interactions, pairs, batches, seconds, cpuSeconds: cpu, maxPullMs, pullsMs, emptyPulls, emptyPullMs, kafkajsRecordBatchDecoderPatched };
 }
 
 const result = mode === 'source' ? await source() : await bare(mode === 'bare');

@@ -14,7 +14,8 @@
 //   kafka.daemon.source.messagesPerS         the Kafka source pulled window by window (1w), events handed out and dropped
 //   kafka.daemon.source.interactionsPerS     interaction events (types 1-3) handed out per second, same run
 //   kafka.daemon.source.ratioToBare          source messages/s ÷ the patched bare consumer's (goal ≥ 0.8)
-// The broker runs on the same machine (and cores) as the consumer. --daemon-only skips the producer figures.
+// The broker runs on the same machine (and cores) as the consumer. --daemon-only skips the producer figures;
+// --node-flags "FLAGS" starts every consumer process with those Node flags (e.g. --max-semi-space-size=64).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -88,7 +89,8 @@ async function drain(brokers: string[], topic: string, expected: number): Promis
 export default async function kafkaBench(args: string[]): Promise<void> {
   const brokers = parseBrokers(arg(args, '--brokers') ?? process.env.DYADFLOW_TEST_BROKERS ?? 'localhost:9092');
   if (!args.includes('--daemon-only')) await producerFigures(brokers, args);
-  await daemonConsumers(brokers, Number(arg(args, '--repeat') ?? 1));
+  const nodeFlags = (arg(args, '--node-flags') ?? '').split(' ').filter((f) => f.length > 0);
+  await daemonConsumers(brokers, Number(arg(args, '--repeat') ?? 1), nodeFlags);
 }
 
 /** The producer figures and a bare consumer of the same interaction messages (see the file's header). */
@@ -172,7 +174,7 @@ async function deleteTopics(brokers: string[], topics: string[]): Promise<void> 
 const execFileP = promisify(execFile);
 
 /** The daemon preset produced, then drained by each consumer in a process of its own (see the file's header). */
-async function daemonConsumers(brokers: string[], repeat: number): Promise<void> {
+async function daemonConsumers(brokers: string[], repeat: number, nodeFlags: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dyadflow-bench-kafka-daemon-'));
   const prefix = `bench-daemon-${randomBytes(4).toString('hex')}`;
   try {
@@ -193,10 +195,10 @@ async function daemonConsumers(brokers: string[], repeat: number): Promise<void>
     });
     const child = fileURLToPath(new URL('./kafka-consume-child.js', import.meta.url));
     const runChild = async (mode: string): Promise<Record<string, number>> => {
-      const { stdout } = await execFileP(process.execPath, [child, mode, brokers.join(','), prefix, JSON.stringify(expected)], { maxBuffer: 1 << 20, timeout: 600_000 });
+      const { stdout } = await execFileP(process.execPath, [...nodeFlags, child, mode, brokers.join(','), prefix, JSON.stringify(expected)], { maxBuffer: 1 << 20, timeout: 600_000 });
       return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
     };
-    const note = 'broker on the same 2 cores; shared machine: preliminary';
+    const note = `broker on the same 2 cores; shared machine: preliminary; node flags: ${nodeFlags.join(' ') || 'none'}`;
     for (let r = 0; r < repeat; r++) {
       const unpatched = await runChild('bare-unpatched');
       report('kafka', 'kafka.daemon.bareUnpatched.messagesPerS', Math.round(unpatched.messages! / unpatched.seconds!), 'messages/s', { ...unpatched, load: loadavg()[0], note });

@@ -110,9 +110,14 @@ export function decodeMessages(
   maxValueBytes: number,
 ): MessageChunk {
   const chunk = new MessageChunk(messages.length, kind);
+  const count = messages.length;
+  // Offsets are consecutive in a batch unless the log has holes (compaction, transaction markers): then each is read.
+  const first = count > 0 ? Number(messages[0]!.offset) : 0;
+  const consecutive = count > 0 && Number(messages[count - 1]!.offset) - first === count - 1;
   let n = 0;
-  for (const m of messages) {
-    const offset = Number(m.offset);
+  for (let k = 0; k < count; k++) {
+    const m = messages[k]!;
+    const offset = consecutive ? first + k : Number(m.offset);
     if (offset < fromOffset) continue;
     const value = m.value;
     chunk.offsets[n] = offset;

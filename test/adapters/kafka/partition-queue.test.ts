@@ -107,3 +107,12 @@ describe('PartitionQueue', () => {
     expect(q.headOffset).toBe(4);
   });
 });
+
+describe('decodeMessages offsets', () => {
+  it('reads each offset when a batch has holes (compacted or transactional logs), else counts from the first', () => {
+    const v = interaction(7, 1, 1, W33);
+    expect([...decodeMessages('t', 0, 'interactions', [msg(5, v), msg(6, v), msg(7, v)], 0, 1000).offsets]).toEqual([5, 6, 7]);
+    expect([...decodeMessages('t', 0, 'interactions', [msg(5, v), msg(8, v), msg(9, v)], 0, 1000).offsets]).toEqual([5, 8, 9]);
+    expect([...decodeMessages('t', 0, 'interactions', [msg(5, v), msg(8, v), msg(9, v)], 8, 1000).offsets.subarray(0, 2)]).toEqual([8, 9]);
+  });
+});
