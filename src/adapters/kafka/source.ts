@@ -5,14 +5,15 @@
 // partition's queue and returns at once, so kafkajs's heartbeats never wait on the pipeline. The queues are bounded by
 // pausing, not by buffering: a partition is paused while its queue holds maxQueuedBytesPerPartition or more, or holds
 // an event at or after the last pull's bound (it runs ahead of the open window), and resumed when neither holds. A
-// pull hands out, partition by partition in offset order, the events before its bound; nothing at all is due, it
-// waits (up to pullWaitMs) for a batch or a change of the watermark rather than return at once.
+// pull hands out, partition by partition in offset order, the events before its bound; when nothing at all is due it
+// waits (up to pullWaitMs) for a batch or a change of the watermark rather than return at once. A first pull with
+// beforeS -Infinity hands out nothing and says, through its watermark, where the input starts.
 //
 // Positions. Per topic partition: the offset of the first message not yet handed out, and how many pairs of it were
 // handed out when a batch ended inside an impression. The source never relies on the group's committed offsets: it
-// seeks kafkajs to its own next offsets whenever the group assigns partitions (a start, a rebalance, a reconnect
-// after a broker restart), and drops whatever it had queued already, so every message is handed out once. A run
-// with no position starts at the earliest offsets. `checkpointed()` commits a checkpoint's offsets to the group, for
+// seeks kafkajs to its own next offsets (past what it has queued) whenever the group assigns partitions (a start, a
+// rebalance, a reconnect after a broker restart), and drops any message fetched a second time, so every message is
+// handed out once. A run with no position starts at the earliest offsets. `checkpointed()` commits a checkpoint's offsets to the group, for
 // monitoring only.
 //
 // Retention. A position below a partition's first kept offset (deleted by retention or deleteRecords) stops the
@@ -22,7 +23,8 @@
 // Watermark. Each partition has reached the event time of its first message not handed out (or of the last one
 // handed out); the watermark is the minimum over all partitions of both topics (core WatermarkTracker) and never
 // goes back. A partition with nothing queued that received nothing for idlePartitionTimeoutMs of wall clock is idle
-// and stops holding it back (Flink's idleness); batches say which partitions were idle and what the watermark would
+// and stops holding it back (Flink's idleness; not while the consumer is cut off from its broker, and counted from
+// the last join); batches say which partitions were idle and what the watermark would
 // be without idleness, so the stream can record `closedByIdleness`. With untilIdleMs, once every partition is fetched
 // to its end (high watermark) and nothing arrived for that long, the input has ended there: fetching stops, what is
 // queued is handed out window by window, then `ended`. Without it the source runs until close().
