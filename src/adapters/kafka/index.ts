@@ -20,6 +20,7 @@ export { groupIdForOutput } from './group.js';
 export {
   KAFKA_SOURCE_ERROR,
   KafkaEventSource,
+  lagOfPosition,
   openKafkaSource,
   type KafkaPartitionPosition,
   type KafkaSourceOptions,

@@ -40,7 +40,7 @@ import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import { DyadflowError, InputError, invariant } from '../../core/errors.js';
 import type { EventBatch, EventSource, LostInput, PullRequest } from '../../core/events/source.js';
 import { WatermarkTracker } from '../../core/window/watermark.js';
-import { createKafka, type KafkaClientOptions } from './client.js';
+import { createKafka, withAdmin, type KafkaClientOptions } from './client.js';
 import { DeadLetterSender } from './dead-letters.js';
 import { wrapKafkaError } from './errors.js';
 import { describeMember, ownerAssignor, type GroupMemberInfo, type MemberIdentity } from './group.js';
@@ -197,6 +197,25 @@ async function fetchOffsets(admin: Admin, topic: string): Promise<{ partition: n
   } catch (err) {
     throw wrapKafkaError(err, `cannot read the offsets of ${topic}`);
   }
+}
+
+/**
+ * The lag of a stored position now, without joining any group (`dyadflow status`): per topic, the partitions' high
+ * watermarks minus the position's offsets (a partition missing from the position counts from its earliest offset).
+ */
+export async function lagOfPosition(brokers: string[], position: KafkaSourcePosition, client: KafkaClientOptions = {}): Promise<Record<string, number>> {
+  checkPositionShape(position);
+  const offsets = new Map(position.partitions.map((p) => [laneKey(p.topic, p.partition), p.offset]));
+  const topics = [...new Set(position.partitions.map((p) => p.topic))].sort();
+  return withAdmin(brokers, client, async (admin) => {
+    const out: Record<string, number> = {};
+    for (const topic of topics) {
+      let sum = 0;
+      for (const o of await fetchOffsets(admin, topic)) sum += Math.max(0, o.high - (offsets.get(laneKey(topic, o.partition)) ?? o.low));
+      out[topic] = sum;
+    }
+    return out;
+  });
 }
 
 /** The Kafka source (see the file's header). Make it with openKafkaSource. */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { produceDataset } from '../../../pipelines/produce.js';
-import { encodeImpression, encodeInteraction, ensureTopics, groupIdForOutput, openKafkaSource, type KafkaEventSource, type KafkaSourceOptions } from '../../../src/adapters/kafka/index.js';
+import { encodeImpression, encodeInteraction, ensureTopics, groupIdForOutput, lagOfPosition, openKafkaSource, type KafkaEventSource, type KafkaSourceOptions } from '../../../src/adapters/kafka/index.js';
 import { partitionOfKey } from '../../../src/adapters/kafka/partition.js';
 import { validatorFor } from '../../../src/adapters/schemas/validators.js';
 import { DyadflowError, InputError } from '../../../src/core/errors.js';
@@ -78,8 +78,12 @@ describe('Kafka source: the events of `produce`, window by window', () => {
       expect(nonZero(got.deletesByWindow)).toEqual(nonZero(want.deletesByWindow));
       // Windows close by the watermark, never by idleness here.
       expect(got.batches.every((b) => (b.idlePartitions ?? []).length === 0)).toBe(true);
-      // Nothing left behind: the lag is 0 on both topics.
-      expect(await source.lag()).toEqual({ [`${prefix}.interactions`]: 0, [`${prefix}.impressions`]: 0 });
+      // Nothing left behind: the lag is 0 on both topics; a stored position's lag is the same without any consumer.
+      const zero = { [`${prefix}.interactions`]: 0, [`${prefix}.impressions`]: 0 };
+      expect(await source.lag()).toEqual(zero);
+      expect(await lagOfPosition(brokers, source.position())).toEqual(zero);
+      const start = { source: 'kafka' as const, partitions: source.position().partitions.map((p) => ({ ...p, offset: 0 })) };
+      expect(await lagOfPosition(brokers, start)).toEqual({ [`${prefix}.interactions`]: dataset.interactions.length, [`${prefix}.impressions`]: dataset.impressions.length });
       await source.close();
     });
   }
