@@ -430,6 +430,11 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
     }
   }
 
+  /** What each partition holds now (decoded, not handed out) and whether its fetching is paused: for run.log and tests. */
+  queues(): { partition: string; queuedBytes: number; queuedEvents: number; paused: boolean }[] {
+    return this.lanes.map((l) => ({ partition: l.key, queuedBytes: l.queue.queuedBytes, queuedEvents: l.queue.queuedEvents, paused: l.paused }));
+  }
+
   /** Messages behind per topic: each partition's high watermark now minus its position (asks the broker). */
   async lag(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};

@@ -120,6 +120,39 @@ describe('Kafka source: the events of `produce`, window by window', () => {
   });
 });
 
+describe('Kafka source: bounded by pausing', () => {
+  it('holds at most its queue bound plus one fetch per partition while the pipeline does not pull, all partitions paused', async () => {
+    await requireBroker(brokers);
+    await generate();
+    const prefix = uniquePrefix('bound');
+    // Small sends, so small record batches: a fetch returns at least one whole record batch, whatever its size limit.
+    await produceDataset({ dataDir: dataDir!, brokers, topicPrefix: prefix, partitions: 3, maxBatchMessages: 20 });
+    const bound = 8 * 1024;
+    const fetch = 4 * 1024;
+    const source = await open(prefix, `${prefix}-g`, { maxQueuedBytesPerPartition: bound, maxFetchBytesPerPartition: fetch });
+    // The first window's end: the pipeline takes that window and then stops pulling (it trains, say).
+    const first = await driveSource(source, { maxEvents: 100, stopAfterEvents: 100 });
+    expect(first.open).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 3000));
+    const queues = source.queues();
+    expect(queues).toHaveLength(6);
+    for (const q of queues) {
+      // A fetched batch is appended whole: the bound is checked between fetches, so one fetch (at least one record
+      // batch of at most 20 messages) may go past it.
+      expect(q.queuedBytes, q.partition).toBeLessThanOrEqual(bound + fetch + 8 * 1024);
+      if (q.queuedBytes > 0) expect(q.paused, q.partition).toBe(true);
+    }
+    // The topics hold far more than that: the rest waits in Kafka.
+    expect(queues.reduce((s, q) => s + q.queuedEvents, 0)).toBeLessThan(dataset.interactions.length / 4);
+    // And pulling again goes on where it stopped, every event once.
+    const rest = await driveSource(source, { maxEvents: 1000, open: first.open });
+    const all = new Map<string, string[]>();
+    for (const d of [first, rest]) for (const [w, list] of d.windows) all.set(w, [...(all.get(w) ?? []), ...list]);
+    expect(sortedMultisets(all)).toEqual(sortedMultisets(fileEventsByWindow(dataset).windows));
+    await source.close();
+  });
+});
+
 describe('Kafka source: poison messages', () => {
   it('sends each malformed message to the dead-letter topic with its reason and origin; valid events are unaffected', async () => {
     await requireBroker(brokers);
