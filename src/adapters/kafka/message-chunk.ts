@@ -78,6 +78,7 @@ export class MessageChunk {
     this.items = new Int32Array(kind === 'impressions' ? n * 16 : 0);
   }
 
+  /** Appends an impression's items; returns where they start in `items`. */
   pushItems(items: Int32Array, count: number): number {
     const at = this.itemsLength;
     if (at + count > this.items.length) {

@@ -39,6 +39,7 @@ export class EventBatchBuilder {
     this.impItems = new Int32Array(pairs, 12 * b, b);
   }
 
+  /** Appends one interaction. */
   pushInteraction(userId: number, itemId: number, type: number, timeS: number): void {
     const i = this.interactions;
     if (i === this.intUsers.length) {
@@ -56,6 +57,7 @@ export class EventBatchBuilder {
     this.events++;
   }
 
+  /** Appends `count` pairs of one impression: `items[from..from+count)` shown to `userId` at `timeS`. */
   pushPairs(userId: number, items: Int32Array, from: number, count: number, timeS: number): void {
     const j = this.impressionPairs;
     if (j + count > this.impUsers.length) {
@@ -91,6 +93,7 @@ export const TAKE_EMPTY = 0;
 export const TAKE_AHEAD = 1;
 /** The batch is full. */
 export const TAKE_FULL = 2;
+/** Why taking stopped: TAKE_EMPTY, TAKE_AHEAD or TAKE_FULL. */
 export type TakeResult = typeof TAKE_EMPTY | typeof TAKE_AHEAD | typeof TAKE_FULL;
 
 /** One topic partition's fetched, not yet handed out messages (see the file's header). */
