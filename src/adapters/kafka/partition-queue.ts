@@ -158,17 +158,16 @@ export class PartitionQueue {
     }
   }
 
-  /** Event time of the first queued message that has one (bad ones have none), NaN if there is none. */
+  /**
+   * The head's event time; -Infinity when the head is a bad message not passed yet (it has no time, and the partition
+   * has not passed it: a window must not close before it is, or its dead letter would land in a window that depends on
+   * fetch timing); NaN when nothing is queued.
+   */
   headTimeS(): number {
-    let row = this.row;
-    for (const c of this.chunks) {
-      for (; row < c.length; row++) {
-        const t = c.timesS[row]!;
-        if (t === t) return t;
-      }
-      row = 0;
-    }
-    return NaN;
+    const c = this.chunks[0];
+    if (!c) return NaN;
+    const t = c.timesS[this.row]!;
+    return t === t ? t : -Infinity;
   }
 
   /** Whether the head message is an impression of which some pairs were handed out already. */

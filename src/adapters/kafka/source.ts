@@ -616,10 +616,12 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
     let withoutIdlenessS = Infinity;
     for (const lane of this.lanes) {
       const head = lane.queue.headTimeS();
-      if (head === head) this.tracker.advance(lane.key, head);
-      else if (this.inputEnded) this.tracker.advance(lane.key, Infinity);
+      const empty = lane.queue.empty;
+      // A bad message at the head (-Infinity) holds its partition where it is until a pull passes it.
+      if (head > -Infinity) this.tracker.advance(lane.key, head);
+      else if (empty && this.inputEnded) this.tracker.advance(lane.key, Infinity);
       else this.tracker.addPartition(lane.key);
-      const isIdle = this.connected && !this.inputEnded && head !== head && nowMs - lane.lastArrivalMs >= this.opts.idlePartitionTimeoutMs;
+      const isIdle = this.connected && !this.inputEnded && empty && nowMs - lane.lastArrivalMs >= this.opts.idlePartitionTimeoutMs;
       if (isIdle !== this.tracker.isIdle(lane.key)) {
         this.tracker.setIdle(lane.key, isIdle);
         // Back from idleness: what it sends below the watermark is late; it does not pull the watermark back.
