@@ -6,16 +6,28 @@
 //                                       --command-batch N messages per send)
 // Each figure also gives this process's CPU seconds (the broker's are not counted): on a shared machine they move
 // less than wall time.
-//   kafka.consume.messagesPerS          a bare kafkajs consumer (eachBatch) draining the same topic: the ceiling the
-//                                       stream's Kafka source will be measured against
+//   kafka.consume.messagesPerS          a bare kafkajs consumer (eachBatch) draining the same topic
+// Then the consumer side on the daemon preset (generated afresh, seed 1, `produce`d into 3 partitions per topic), each
+// consumer in a process of its own (kafka-consume-child.ts), timed from its first message to its last (--repeat N):
+//   kafka.daemon.bareUnpatched.messagesPerS  kafkajs as installed, eachBatch touching every value
+//   kafka.daemon.bare.messagesPerS           the same with kafkajs as the source uses it (patched record batch decoder)
+//   kafka.daemon.source.messagesPerS         the Kafka source pulled window by window (1w), events handed out and dropped
+//   kafka.daemon.source.interactionsPerS     interaction events (types 1-3) handed out per second, same run
+//   kafka.daemon.source.ratioToBare          source messages/s ÷ the patched bare consumer's (goal ≥ 0.8)
+// The broker runs on the same machine (and cores) as the consumer. --daemon-only skips the producer figures;
+// --node-flags "FLAGS" starts every consumer process with those Node flags (e.g. --max-semi-space-size=64).
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 // The adapter before kafkajs: it patches kafkajs's producer on load (src/adapters/kafka/kafkajs-patch.ts).
 import { connectProducer, encodeInteraction, ensureTopics, kafkajsGroupingPatched, kafkajsProduceRequestPatched, parseBrokers, type OutgoingMessage } from '../src/adapters/kafka/index.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { produceDataset } from '../pipelines/produce.js';
+import { run } from '../src/cli/main.js';
 import { report } from './util.js';
 
 function arg(args: string[], name: string): string | undefined {
@@ -76,6 +88,13 @@ async function drain(brokers: string[], topic: string, expected: number): Promis
 /** Runs the Kafka benchmarks. */
 export default async function kafkaBench(args: string[]): Promise<void> {
   const brokers = parseBrokers(arg(args, '--brokers') ?? process.env.DYADFLOW_TEST_BROKERS ?? 'localhost:9092');
+  if (!args.includes('--daemon-only')) await producerFigures(brokers, args);
+  const nodeFlags = (arg(args, '--node-flags') ?? '').split(' ').filter((f) => f.length > 0);
+  await daemonConsumers(brokers, Number(arg(args, '--repeat') ?? 1), nodeFlags);
+}
+
+/** The producer figures and a bare consumer of the same interaction messages (see the file's header). */
+async function producerFigures(brokers: string[], args: string[]): Promise<void> {
   const n = Number(arg(args, '--messages') ?? 500_000);
   const batch = Number(arg(args, '--batch') ?? 10_000);
   const commandBatch = arg(args, '--command-batch');
@@ -149,5 +168,56 @@ async function deleteTopics(brokers: string[], topics: string[]): Promise<void> 
     await admin.deleteTopics({ topics });
   } finally {
     await admin.disconnect();
+  }
+}
+
+const execFileP = promisify(execFile);
+
+/** The daemon preset produced, then drained by each consumer in a process of its own (see the file's header). */
+async function daemonConsumers(brokers: string[], repeat: number, nodeFlags: string[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dyadflow-bench-kafka-daemon-'));
+  const prefix = `bench-daemon-${randomBytes(4).toString('hex')}`;
+  try {
+    let generated = '';
+    const io = { stdout: (t: string) => void (generated += t), stderr: (t: string) => void process.stderr.write(t), isTTY: false };
+    if ((await run(['generate', '--preset', 'daemon', '--seed', '1', '--out', dir, '--json'], io)) !== 0) throw new Error('generate --preset daemon failed');
+    const pairs = (JSON.parse(generated) as { impressionTriples: number }).impressionTriples;
+    const produced = await produceDataset({ dataDir: dir, brokers, topicPrefix: prefix, partitions: 3 });
+    const expected = { messages: produced.messages.total, interactions: produced.messages.interactions - produced.deletes, pairs };
+    report('kafka', 'kafka.daemon.produce.messagesPerS', Math.round(produced.messagesPerS), 'messages/s', {
+      messages: produced.messages.total,
+      interactions: produced.messages.interactions,
+      impressions: produced.messages.impressions,
+      pairs,
+      partitions: 3,
+      seconds: produced.elapsedMs / 1000,
+      load: loadavg()[0],
+    });
+    const child = fileURLToPath(new URL('./kafka-consume-child.js', import.meta.url));
+    const runChild = async (mode: string): Promise<Record<string, number>> => {
+      const { stdout } = await execFileP(process.execPath, [...nodeFlags, child, mode, brokers.join(','), prefix, JSON.stringify(expected)], { maxBuffer: 1 << 20, timeout: 600_000 });
+      return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
+    };
+    const note = `broker on the same 2 cores; shared machine: preliminary; node flags: ${nodeFlags.join(' ') || 'none'}`;
+    for (let r = 0; r < repeat; r++) {
+      const unpatched = await runChild('bare-unpatched');
+      report('kafka', 'kafka.daemon.bareUnpatched.messagesPerS', Math.round(unpatched.messages! / unpatched.seconds!), 'messages/s', { ...unpatched, load: loadavg()[0], note });
+      const bare = await runChild('bare');
+      const bareRate = bare.messages! / bare.seconds!;
+      report('kafka', 'kafka.daemon.bare.messagesPerS', Math.round(bareRate), 'messages/s', { ...bare, load: loadavg()[0], note });
+      const src = await runChild('source');
+      const srcRate = src.messages! / src.seconds!;
+      report('kafka', 'kafka.daemon.source.messagesPerS', Math.round(srcRate), 'messages/s', { ...src, load: loadavg()[0], note });
+      report('kafka', 'kafka.daemon.source.interactionsPerS', Math.round(src.interactions! / src.seconds!), 'events/s', {
+        pairsPerS: Math.round(src.pairs! / src.seconds!),
+        seconds: src.seconds,
+        fold: 'none (events handed out by pull and dropped; the incremental state is not on main)',
+        note,
+      });
+      report('kafka', 'kafka.daemon.source.ratioToBare', Math.round((srcRate / bareRate) * 1000) / 1000, 'ratio', { goal: 0.8, note });
+    }
+    await deleteTopics(brokers, [`${prefix}.interactions`, `${prefix}.impressions`, `${prefix}.dead-letters`]).catch(() => undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -12,6 +12,11 @@
 # KAFKA_START_TIMEOUT_S (default 90), KAFKA_HEAP (default 1g).
 # Everything lives under .kafka/ at the repository root (git-ignored): the Maven repository (m2/), the broker's
 # class path (lib/<version>/), its configuration, log and pid file, and the data directory that `stop` wipes.
+#
+# A second broker beside that one (a test's own, e.g. one it stops and starts again): KAFKA_DATA_DIR=DIR gives it a
+# directory of its own for everything but the jars (DIR/data, DIR/conf, DIR/logs, DIR/broker.log, DIR/broker.pid),
+# with its own KAFKA_PORT. KAFKA_KEEP_DATA=1 makes `stop` keep the data directory and `start` reuse it when it is
+# formatted already (topics and offsets survive the restart); by default start formats a fresh one.
 set -euo pipefail
 
 KAFKA_VERSION=3.9.1 # the same version as docker-compose.yml's apache/kafka image; kafkajs 2.2.4 speaks to it
@@ -24,12 +29,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HOME_DIR="$ROOT/.kafka"
 LIB_DIR="$HOME_DIR/lib/$KAFKA_VERSION"
 M2_DIR="$HOME_DIR/m2"
-DATA_DIR="$HOME_DIR/data"
-CONF_DIR="$HOME_DIR/conf"
-LOG_DIR="$HOME_DIR/logs"
-LOG_FILE="$HOME_DIR/broker.log"
-PID_FILE="$HOME_DIR/broker.pid"
-PORT_FILE="$HOME_DIR/broker.port" # the port of the running broker, for status
+INSTANCE_DIR="${KAFKA_DATA_DIR:-$HOME_DIR}" # this broker's own files; the jars above are shared
+DATA_DIR="$INSTANCE_DIR/data"
+CONF_DIR="$INSTANCE_DIR/conf"
+LOG_DIR="$INSTANCE_DIR/logs"
+LOG_FILE="$INSTANCE_DIR/broker.log"
+PID_FILE="$INSTANCE_DIR/broker.pid"
+PORT_FILE="$INSTANCE_DIR/broker.port" # the port of the running broker, for status
+KEEP_DATA="${KAFKA_KEEP_DATA:-0}"
 PORT="${KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
 START_TIMEOUT_S="${KAFKA_START_TIMEOUT_S:-90}"
@@ -168,14 +175,20 @@ start() {
   port_open "$PORT" && die "port $PORT is already in use by another process: set KAFKA_PORT or stop it"
   port_open "$CONTROLLER_PORT" && die "controller port $CONTROLLER_PORT is already in use: set KAFKA_CONTROLLER_PORT"
   resolve_jars
-  rm -rf "$DATA_DIR"
-  mkdir -p "$DATA_DIR"
+  local reuse=0
+  [[ "$KEEP_DATA" == "1" && -f "$DATA_DIR/meta.properties" ]] && reuse=1
+  if ((reuse == 0)); then
+    rm -rf "$DATA_DIR"
+    mkdir -p "$DATA_DIR"
+  fi
   : >"$LOG_FILE"
   write_config
   local cp="$LIB_DIR/*"
   local jvm=(-Xms256m "-Xmx$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
     "-Dlog4j.configuration=file:$CONF_DIR/log4j.properties" "-Dkafka.logs.dir=$LOG_DIR")
-  if ! java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$CONF_DIR/server.properties" \
+  if ((reuse == 1)); then
+    say "reusing the formatted data directory $DATA_DIR (KAFKA_KEEP_DATA=1)"
+  elif ! java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$CONF_DIR/server.properties" \
     >>"$LOG_FILE" 2>&1; then
     tail -n 30 "$LOG_FILE" >&2
     die "formatting the storage in $DATA_DIR failed (log: $LOG_FILE)"
@@ -231,7 +244,11 @@ stop() {
     say "not running"
   fi
   rm -f "$PID_FILE" "$PORT_FILE"
-  rm -rf "$DATA_DIR"
+  if [[ "$KEEP_DATA" == "1" ]]; then
+    say "kept the data directory $DATA_DIR (KAFKA_KEEP_DATA=1)"
+  else
+    rm -rf "$DATA_DIR"
+  fi
 }
 
 status() {
@@ -248,7 +265,7 @@ start) start ;;
 stop) stop ;;
 status) status ;;
 *)
-  echo "usage: bash scripts/kafka.sh start|stop|status   (KAFKA_PORT, default 9092)" >&2
+  echo "usage: bash scripts/kafka.sh start|stop|status   (KAFKA_PORT, default 9092; KAFKA_DATA_DIR, KAFKA_KEEP_DATA)" >&2
   exit 2
   ;;
 esac

@@ -1,9 +1,14 @@
 // Helpers of the Kafka integration tests: the broker under test (a real one: `npm run kafka:start`, or CI's
 // .ci/run), unique names per test, and a plain kafkajs consumer that drains topics to their end.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 // Before kafkajs, as everywhere: the adapter patches kafkajs's producer on load (kafkajs-patch.ts).
 import '../../src/adapters/kafka/kafkajs-patch.js';
 import { Kafka, logLevel } from 'kafkajs';
+import type { EventBatch, EventSource } from '../../src/core/events/source.js';
+import { isoWeekStartS } from '../../src/core/time/iso-week.js';
+import { windowAt, type EventWindow } from '../../src/core/window/window.js';
 
 /** The bootstrap brokers of the broker under test: DYADFLOW_TEST_BROKERS, else localhost:9092. */
 export function testBrokers(): string[] {
@@ -160,4 +165,171 @@ export async function writeSmallDataset(dir: string, seed: number, users = 40, b
   await writeFile(join(dir, 'interactions.csv'), 'user_id\titem_id\tinteraction_type\tcreated_at\n' + interactionLines.join('\n') + '\n');
   await writeFile(join(dir, 'impressions.csv'), 'user_id\tyear\tweek\titems\n' + impressionLines.join('\n') + '\n');
   return data;
+}
+
+/** Sends raw messages (any key and value, null and non-UTF-8 included) to one partition of a topic, in order. */
+export async function produceRaw(
+  brokers: string[],
+  topic: string,
+  messages: { key: string | null; value: string | Buffer | null }[],
+  partition = 0,
+): Promise<void> {
+  const producer = kafka(brokers).producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    // Batches under the broker's 1 MiB request limit, one at a time so the order holds.
+    let batch: { key: string | null; value: string | Buffer | null; partition: number }[] = [];
+    let bytes = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length > 0) await producer.send({ topic, messages: batch, acks: -1 });
+      batch = [];
+      bytes = 0;
+    };
+    for (const m of messages) {
+      const size = m.value === null ? 0 : Buffer.byteLength(m.value);
+      if (bytes + size > 500_000) await flush();
+      batch.push({ ...m, partition });
+      bytes += size;
+    }
+    await flush();
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Deletes the records of `topic`'s partition below `offset` (what retention does), through the admin client. */
+export async function deleteRecordsBelow(brokers: string[], topic: string, partition: number, offset: number): Promise<void> {
+  const admin = kafka(brokers).admin();
+  await admin.connect();
+  try {
+    await admin.fetchTopicMetadata({ topics: [topic] }); // kafkajs finds the partition's leader from loaded metadata
+    await admin.deleteTopicRecords({ topic, partitions: [{ partition, offset: String(offset) }] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The offsets a consumer group committed, as `topic:partition` → offset. */
+export async function groupOffsets(brokers: string[], groupId: string, topics: string[]): Promise<Record<string, number>> {
+  const admin = kafka(brokers).admin();
+  await admin.connect();
+  try {
+    const out: Record<string, number> = {};
+    for (const t of await admin.fetchOffsets({ groupId, topics })) for (const p of t.partitions) out[`${t.topic}:${p.partition}`] = Number(p.offset);
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The records of a RecSys 2016 folder's interactions.csv and impressions.csv, parsed plainly (no dyadflow reader). */
+export function readRecsysFiles(dir: string): SmallDataset {
+  const rows = (name: string): string[][] =>
+    readFileSync(join(dir, name), 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.length > 0)
+      .map((l) => l.split('\t'));
+  return {
+    interactions: rows('interactions.csv').map(([u, i, t, c]) => ({ user_id: Number(u), item_id: Number(i), interaction_type: Number(t), created_at: Number(c) })),
+    impressions: rows('impressions.csv').map(([u, y, w, items]) => ({ user_id: Number(u), year: Number(y), week: Number(w), items: items!.split(',').map(Number) })),
+    badRows: 0,
+  };
+}
+
+/** What a driven source handed out: events by window id (as sortable strings), and the counts the stream keeps. */
+export interface Drive {
+  windows: Map<string, string[]>;
+  deletesByWindow: Map<string, number>;
+  late: number;
+  badEvents: number;
+  events: number;
+  batches: EventBatch[];
+  /** The window open when the drive stopped (null before the first or after the end). */
+  open: EventWindow | null;
+  ended: boolean;
+}
+
+/** One interaction as a string: `i <user> <item> <type> <timeS>`. */
+export const interactionKey = (u: number, i: number, t: number, s: number): string => `i ${u} ${i} ${t} ${s}`;
+/** One impression pair as a string: `p <user> <item> <timeS>`. */
+export const pairKey = (u: number, i: number, s: number): string => `p ${u} ${i} ${s}`;
+
+/**
+ * Pulls a source the way the stream does (method.md §5a): the first pull with no room for any event
+ * (beforeS -Infinity) to learn where the input starts; then each pull bounded by the open window's end; the window
+ * closes once the watermark reaches its end, and the next one is the window of the watermark. Stops at `ended`, after
+ * `stopAfterEvents` events, or after `timeoutMs`.
+ */
+export async function driveSource(
+  source: EventSource,
+  options: { lengthS?: number; maxEvents?: number; stopAfterEvents?: number; timeoutMs?: number; open?: EventWindow | null; onBatch?: (b: EventBatch) => void | Promise<void> } = {},
+): Promise<Drive> {
+  const lengthS = options.lengthS ?? 7 * 86400;
+  const maxEvents = options.maxEvents ?? 1000;
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const d: Drive = { windows: new Map(), deletesByWindow: new Map(), late: 0, badEvents: 0, events: 0, batches: [], open: options.open ?? null, ended: false };
+  for (;;) {
+    if (Date.now() > deadline) throw new Error(`driving the source timed out after ${options.timeoutMs ?? 60_000} ms: ${d.events} events, open window ${d.open?.id ?? 'none'}`);
+    const room = options.stopAfterEvents === undefined ? maxEvents : Math.min(maxEvents, options.stopAfterEvents - d.events);
+    if (room <= 0) return d;
+    const b = await source.pull({ beforeS: d.open ? d.open.endS : -Infinity, maxEvents: room });
+    d.batches.push(b);
+    await options.onBatch?.(b);
+    d.badEvents += b.badEvents;
+    const n = b.interactions.length + b.impressions.length;
+    if (n > 0 || b.droppedDeletes > 0) {
+      if (!d.open) throw new Error('a source handed out events before any window was open (beforeS -Infinity)');
+      const list = d.windows.get(d.open.id) ?? [];
+      const t = b.interactions;
+      for (let i = 0; i < t.length; i++) {
+        if (t.createdAtS[i]! < d.open.startS) d.late++;
+        list.push(interactionKey(t.userIds[i]!, t.itemIds[i]!, t.types[i]!, t.createdAtS[i]!));
+      }
+      const p = b.impressions;
+      for (let i = 0; i < p.length; i++) {
+        if (p.eventTimeS[i]! < d.open.startS) d.late++;
+        list.push(pairKey(p.userIds[i]!, p.itemIds[i]!, p.eventTimeS[i]!));
+      }
+      d.windows.set(d.open.id, list);
+      d.deletesByWindow.set(d.open.id, (d.deletesByWindow.get(d.open.id) ?? 0) + b.droppedDeletes);
+      d.events += n;
+    }
+    if (b.ended) {
+      d.ended = true;
+      d.open = null;
+      return d;
+    }
+    if (Number.isFinite(b.watermarkS) && (!d.open || b.watermarkS >= d.open.endS)) d.open = windowAt(b.watermarkS, lengthS);
+  }
+}
+
+/** The file's events in the same strings, by window. */
+export function fileEventsByWindow(data: SmallDataset, lengthS = 7 * 86400): { windows: Map<string, string[]>; deletesByWindow: Map<string, number> } {
+  const windows = new Map<string, string[]>();
+  const deletesByWindow = new Map<string, number>();
+  const add = (t: number, s: string): void => {
+    const id = windowAt(t, lengthS).id;
+    const list = windows.get(id) ?? [];
+    list.push(s);
+    windows.set(id, list);
+  };
+  for (const r of data.interactions) {
+    if (r.interaction_type === 4) {
+      const id = windowAt(r.created_at, lengthS).id;
+      deletesByWindow.set(id, (deletesByWindow.get(id) ?? 0) + 1);
+    } else add(r.created_at, interactionKey(r.user_id, r.item_id, r.interaction_type, r.created_at));
+  }
+  for (const r of data.impressions) {
+    const t = isoWeekStartS(r.year, r.week);
+    for (const item of r.items) add(t, pairKey(r.user_id, item, t));
+  }
+  return { windows, deletesByWindow };
+}
+
+/** A map's values sorted, keys sorted: comparable with toEqual as multisets per key. */
+export function sortedMultisets(m: Map<string, string[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const k of [...m.keys()].sort()) out[k] = [...m.get(k)!].sort();
+  return out;
 }

@@ -5,7 +5,10 @@
 import './kafkajs-patch.js';
 import { Kafka, logLevel as kafkaLogLevel, type Admin, type LogEntry } from 'kafkajs';
 import { InputError } from '../../core/errors.js';
+import type { KafkaConnectionConfig } from './connection-config.js';
 import { wrapKafkaError } from './errors.js';
+
+export { loadKafkaConfig, parseKafkaConfig, type KafkaConnectionConfig } from './connection-config.js';
 
 /** How chatty kafkajs may be; its lines go to `log`, never to stdout. */
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
@@ -24,6 +27,8 @@ export interface KafkaClientOptions {
   requestTimeoutMs?: number;
   /** Retries of a failed request or connection (exponential back-off from 300 ms, at most 5 s apart). Default 5. */
   retries?: number;
+  /** Settings of a `--kafka-config` file (loadKafkaConfig): TLS, SASL, client id, ...; they win over the above. */
+  connection?: KafkaConnectionConfig;
 }
 
 const LEVELS: Record<KafkaLogLevel, number> = {
@@ -52,6 +57,7 @@ export function parseBrokers(list: string): string[] {
 /** A kafkajs client for `brokers` with dyadflow's defaults. Only adapters/kafka uses the kafkajs type. */
 export function createKafka(brokers: string[], options: KafkaClientOptions = {}): Kafka {
   const log = options.log;
+  const { retry, ...connection } = options.connection ?? {};
   return new Kafka({
     clientId: options.clientId ?? 'dyadflow',
     brokers,
@@ -66,7 +72,8 @@ export function createKafka(brokers: string[], options: KafkaClientOptions = {})
     },
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
-    retry: { retries: options.retries ?? 5, initialRetryTime: 300, maxRetryTime: 5000 },
+    ...connection,
+    retry: { retries: options.retries ?? 5, initialRetryTime: 300, maxRetryTime: 5000, ...retry },
   });
 }
 

@@ -11,6 +11,7 @@
 // Buffers and Long arithmetic were most of what remained of the producer's CPU and garbage. It must be in place
 // before kafkajs's Produce v4/v5 request modules load (they capture v3).
 import { createRequire } from 'node:module';
+import { createFastRecordBatchDecoder, type RecordBatchDecoderFn } from './record-batch-decoder.js';
 import { createFastProduceRequest, type EncoderClass, type ProduceRequestFn, type RecordFn } from './record-batch.js';
 
 type Partitioner = (args: { topic: string; partitionMetadata: unknown[]; message: unknown }) => number;
@@ -78,3 +79,25 @@ function installProduceRequest(): boolean {
 
 /** True when kafkajs's uncompressed Produce requests write each record batch into one buffer (record-batch.ts). */
 export const kafkajsProduceRequestPatched: boolean = installProduceRequest();
+
+// The consumer side: kafkajs's record batch decoder is replaced by one with the same output (record-batch-decoder.ts)
+// before the Fetch response's message decoder (requests/fetch/v4/decodeMessages.js, which v5-v11 reuse) captures it.
+const recordBatchDecoderPath = require.resolve('kafkajs/src/protocol/recordBatch/v0/decoder.js');
+const decodeMessagesPath = require.resolve('kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js');
+
+/** kafkajs's own record batch decoder (for what the fast path does not cover, and the equivalence test). */
+export const kafkajsRecordBatchDecoderOriginal = require(recordBatchDecoderPath) as RecordBatchDecoderFn;
+
+/** The record batch decoder installed into kafkajs. */
+export const fastRecordBatchDecoder: RecordBatchDecoderFn = createFastRecordBatchDecoder(kafkajsRecordBatchDecoderOriginal);
+
+function installRecordBatchDecoder(): boolean {
+  if (kafkajsVersion !== '2.2.4' || require.cache[decodeMessagesPath]) return false;
+  const cached = require.cache[recordBatchDecoderPath];
+  if (!cached) return false;
+  cached.exports = fastRecordBatchDecoder;
+  return true;
+}
+
+/** True when kafkajs's consumer decodes uncompressed record batches with fastRecordBatchDecoder. */
+export const kafkajsRecordBatchDecoderPatched: boolean = installRecordBatchDecoder();

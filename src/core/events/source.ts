@@ -45,7 +45,30 @@ export interface EventBatch {
   watermarkS: number;
   /** The input has ended: nothing more will be handed out (a file source at the end of its files). */
   ended: boolean;
+  /**
+   * Partitions (as `topic:partition`) that did not hold this batch's watermark back because they were idle, i.e. sent
+   * nothing for the source's idle timeout (wall clock: Kafka). Absent or empty for a source without idleness.
+   */
+  idlePartitions?: readonly string[];
+  /**
+   * The watermark had no partition counted idle (absent: equal to watermarkS). A window [s, e) that closes on this
+   * batch with watermarkWithoutIdlenessS < e <= watermarkS was closed by idleness: its manifest records
+   * `closedByIdleness`, and such a run may legitimately differ from a file run.
+   */
+  watermarkWithoutIdlenessS?: number;
+  /** Input found lost before it was read (Kafka retention) and accepted, reported once, in the next batch. */
+  lost?: readonly LostInput[];
 }
+
+/** A range of input lost before it was read (deleted by Kafka retention), accepted explicitly. */
+export type LostInput = {
+  /** `topic:partition`. */
+  partition: string;
+  /** First and last lost offset (inclusive), and how many messages that is. */
+  fromOffset: number;
+  toOffset: number;
+  messages: number;
+};
 
 /** A JSON value: what a position must be, so that a checkpoint can store it. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -56,7 +79,11 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
  * once across a crash. The same input gives the same batches for the same requests, and the same positions.
  */
 export interface EventSource<P extends JsonValue = JsonValue> {
-  /** The next batch: events with event time < beforeS, at most maxEvents of them (empty if nothing is due yet). */
+  /**
+   * The next batch: events with event time < beforeS, at most maxEvents of them (empty if nothing is due yet). A
+   * source of live input (Kafka) waits a bounded time for input before it returns an empty batch, so that a caller
+   * that pulls again at once does not spin.
+   */
   pull(request: PullRequest): Promise<EventBatch>;
   /** Where the source stands: the first event not yet handed out. JSON-serialisable, deterministic for an input. */
   position(): P;
@@ -67,4 +94,14 @@ export interface EventSource<P extends JsonValue = JsonValue> {
   seek(position: P): Promise<void>;
   /** Releases files, connections and temporary files. Pulling afterwards is a bug. */
   close(): Promise<void>;
+  /**
+   * Optional: told once a checkpoint holding `position` is durable (a Kafka source commits its offsets to the
+   * consumer group then, for monitoring only: resuming always uses the checkpoint's position).
+   */
+  checkpointed?(position: P): Promise<void>;
+  /**
+   * Optional: how far the source is behind its input now, per input stream (Kafka: messages per topic, the high
+   * watermark minus the position). Wall-clock facts for the terminal, `--json` and run.log, never reproducible files.
+   */
+  lag?(): Promise<Record<string, number>>;
 }
