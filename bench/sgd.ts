@@ -31,6 +31,13 @@ function flopsPerUpdate(kind: ModelKind, dim: number): number {
       // Per input: 17 in the dot/norm pass, 14 in the update pass; per embedding coordinate: 35 and 30;
       // about 60 for the six losses and their scalar gradients.
       return base * (17 + 14) + dim * (35 + 30) + 60;
+    case 'mtl-bilinear':
+      // The paper's step plus the three bilinear terms (forward, norms, updates).
+      return base * (17 + 14) + dim * (35 + 30) + 60 + 24;
+    case 'mtl-stacking':
+      // The paper's step plus the second pass for the click scores (4 per input and I coordinate) and the
+      // two stack weights.
+      return base * (17 + 14 + 4) + dim * (35 + 30 + 4) + 60 + 16;
     case 'stl-click':
       return base * (5 + 4) + 10;
     case 'stl-bookmark':

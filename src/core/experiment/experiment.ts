@@ -7,10 +7,13 @@ import {
   cloneScaler,
   createModel,
   fitScaler,
+  MODEL_KINDS,
+  modelKind,
   scoreBookmark,
   scoreClick,
   scoreEmbedding,
   scoreReply,
+  stlKindOf,
   trainModel,
   type ContextScaler,
   type EpochLoss,
@@ -21,6 +24,7 @@ import {
 import {
   buildFig2,
   evaluateTask,
+  FIG2_TASKS,
   type Fig2,
   type Fig2NullReasons,
   type Fig2Task,
@@ -94,30 +98,14 @@ export interface ExperimentHooks {
   onEpoch?: (label: string, loss: EpochLoss) => void;
 }
 
-const STL_OF: Record<Fig2Task, ModelKind> = {
-  click: 'stl-click',
-  embedding: 'stl-embedding',
-  bookmark: 'stl-bookmark',
-  reply: 'stl-reply',
-};
+// The three kind tables below are read off the model kinds' descriptors (src/core/model/kinds.ts).
+const STL_OF = Object.fromEntries(FIG2_TASKS.map((task) => [task, stlKindOf(task)])) as Record<Fig2Task, ModelKind>;
 
 /** The Fig. 2 rows a model kind provides (MTL: all four; its embedding row scores ⟨U, I⟩). */
-const REPORTED_TASKS: Record<ModelKind, Fig2Task[]> = {
-  mtl: ['click', 'embedding', 'bookmark', 'reply'],
-  'stl-click': ['click'],
-  'stl-bookmark': ['bookmark'],
-  'stl-reply': ['reply'],
-  'stl-embedding': ['embedding'],
-};
+const REPORTED_TASKS = Object.fromEntries(MODEL_KINDS.map((kind) => [kind, modelKind(kind).reports])) as Record<ModelKind, readonly Fig2Task[]>;
 
 /** The tasks a model kind is judged on during selection. */
-const SELECTION_TASKS: Record<ModelKind, Fig2Task[]> = {
-  mtl: ['click', 'bookmark', 'reply'],
-  'stl-click': ['click'],
-  'stl-bookmark': ['bookmark'],
-  'stl-reply': ['reply'],
-  'stl-embedding': ['embedding'],
-};
+const SELECTION_TASKS = Object.fromEntries(MODEL_KINDS.map((kind) => [kind, modelKind(kind).selectedOn])) as Record<ModelKind, readonly Fig2Task[]>;
 
 /** The threshold and calibration a validation evaluation chose. */
 function decisionOf(e: TaskEvaluation): TaskDecision {

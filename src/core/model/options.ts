@@ -1,14 +1,11 @@
 // Options of the multi-task trainer and its single-task baselines (method.md §6). Every value is named so a
 // run can state exactly what it did; the resolved options are stored in the model's manifest.
 import { InvariantError } from '../errors.js';
+import { MODEL_KINDS, type ModelKind } from './kinds.js';
 
-/** Which model: the joint model or one of the single-task baselines of method.md §6. */
-export type ModelKind = 'mtl' | 'stl-click' | 'stl-bookmark' | 'stl-reply' | 'stl-embedding';
+export { MODEL_KINDS, type ModelKind } from './kinds.js';
 
-/** Every model kind, in report order. */
-export const MODEL_KINDS: readonly ModelKind[] = ['mtl', 'stl-click', 'stl-bookmark', 'stl-reply', 'stl-embedding'];
-
-/** Storage precision of the learned parameters (the context scaler is always Float64). */
+/** Storage precision of the learned parameters (the input scaler is always Float64). */
 export type Precision = 'float64' | 'float32';
 
 /** Whether tasks 1–3 back-propagate into U and I (`shared`) or only task 4 does (`ranking`, the authors' code). */
@@ -22,8 +19,10 @@ export interface ModelOptions {
   /** Embedding dimension of U and I (paper: 30). */
   dim: number;
   precision: Precision;
-  /** Constant SGD step size η. */
-  learningRate: number;
+  /** SGD step size η of the task weights (w1–w3, with their bilinear and stack weights). */
+  learningRateWeights: number;
+  /** SGD step size η of the embedding rows U_u, I_i+, I_i−. */
+  learningRateEmbeddings: number;
   /** λ of the click ranking weights w1. */
   l2Click: number;
   /** λ of the bookmark weights w2. */
@@ -41,7 +40,7 @@ export interface ModelOptions {
   embeddingGradient: EmbeddingGradient;
   /** Cap on epochs per training call (offline 100; the stream passes --epochs-per-window). */
   maxEpochs: number;
-  /** Stop when the epoch loss changes by less than this. */
+  /** Stop when every task's epoch loss changes by less than this (the paper's Remark 3). */
   epsilon: number;
   /** Triplets per epoch; 0 = the number of click-positive training dyads whose user also has a negative. */
   iterationsPerEpoch: number;
@@ -58,7 +57,8 @@ export const DEFAULT_MODEL_OPTIONS: Readonly<Omit<ModelOptions, 'kind'>> = {
   seed: 1,
   dim: 30,
   precision: 'float64',
-  learningRate: 0.02,
+  learningRateWeights: 0.02,
+  learningRateEmbeddings: 0.02,
   l2Click: 1e-5,
   l2Bookmark: 1e-5,
   l2Reply: 1e-5,
@@ -72,9 +72,22 @@ export const DEFAULT_MODEL_OPTIONS: Readonly<Omit<ModelOptions, 'kind'>> = {
   iterationsPerEpoch: 0,
 };
 
+/**
+ * What a caller may give: any option (unset or undefined ones take their default), plus `learningRate`, which
+ * sets both step sizes where the specific one is not given (it is not stored: the model states the two).
+ */
+export type ModelOptionsInput = Partial<ModelOptions> & { kind: ModelKind; learningRate?: number };
+
 /** Fills defaults and checks ranges; throws InvariantError on a value no run can use. */
-export function resolveModelOptions(input: Partial<ModelOptions> & { kind: ModelKind }): ModelOptions {
-  const o: ModelOptions = { ...DEFAULT_MODEL_OPTIONS, ...input };
+export function resolveModelOptions(input: ModelOptionsInput): ModelOptions {
+  const { learningRate, ...rest } = input;
+  const given: Partial<ModelOptions> = {};
+  for (const [key, value] of Object.entries(rest)) if (value !== undefined) (given as Record<string, unknown>)[key] = value;
+  const o: ModelOptions = { ...DEFAULT_MODEL_OPTIONS, kind: input.kind, ...given };
+  if (learningRate !== undefined) {
+    o.learningRateWeights = given.learningRateWeights ?? learningRate;
+    o.learningRateEmbeddings = given.learningRateEmbeddings ?? learningRate;
+  }
   const check = (ok: boolean, what: string): void => {
     if (!ok) throw new InvariantError(`model option ${what}`);
   };
@@ -82,7 +95,7 @@ export function resolveModelOptions(input: Partial<ModelOptions> & { kind: Model
   check(Number.isInteger(o.seed), 'seed must be an integer');
   check(Number.isInteger(o.dim) && o.dim >= 1 && o.dim <= 4096, 'dim must be an integer in [1, 4096]');
   check(o.precision === 'float64' || o.precision === 'float32', 'precision must be float64 or float32');
-  check(o.learningRate > 0 && Number.isFinite(o.learningRate), 'learningRate must be positive');
+  for (const k of ['learningRateWeights', 'learningRateEmbeddings'] as const) check(o[k] > 0 && Number.isFinite(o[k]), `${k} must be positive`);
   for (const k of ['l2Click', 'l2Bookmark', 'l2Reply', 'l2Embedding'] as const) check(o[k] >= 0 && Number.isFinite(o[k]), `${k} must be >= 0`);
   check(o.initScale >= 0 && Number.isFinite(o.initScale), 'initScale must be >= 0');
   check(o.bookmarkWeight > 0 && o.replyWeight > 0, 'class weights must be positive');
