@@ -63,7 +63,7 @@ export const reproduceCommand: CommandModule = (program: Command, io: CliIo, set
     .option('--dim <n>', 'embedding dimension of U and I', String(m.dim))
     .option('--init-scale <x>', 'standard deviation of initial embedding entries', String(m.initScale))
     .option('--max-epochs <n>', 'at most this many epochs per training', String(m.maxEpochs))
-    .option('--epsilon <x>', 'stop when the epoch loss changes by less than this', String(m.epsilon))
+    .option('--epsilon <x>', "stop when every task's epoch loss changes by less than this", String(m.epsilon))
     .option('--embedding-gradient <g>', 'ranking: U, I learn from task 4 only (authors); shared: tasks 1-3 too', m.embeddingGradient)
     .option('--precision <p>', 'parameter storage: float64 or float32', m.precision)
     .option('--grid-l2 <list>', 'λ values tried on validation (comma-separated)', list(DEFAULT_SELECTION_GRID.l2))

@@ -297,8 +297,9 @@ class SlicedTrainer implements Trainer {
     const { rng, stepper, deferred } = this;
     const { start, posEnd } = this.set;
     const nUsers = this.set.userIds.length;
-    const etaW = this.model.options.learningRateWeights;
-    const etaE = this.model.options.learningRateEmbeddings;
+    const o = this.model.options;
+    const etaW = o.learningRateWeights / (1 + o.learningRateWeightsDecay * this.epochInCall);
+    const etaE = o.learningRateEmbeddings;
     let sClick = this.sums[0]!;
     let sBookmark = this.sums[1]!;
     let sReply = this.sums[2]!;

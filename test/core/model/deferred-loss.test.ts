@@ -26,7 +26,7 @@ function exactEpochs(model: Model, epochs: number, iterations: number, rng: Rng)
       const k = rng.nextInt(set.userIds.length);
       const p = start[k]! + rng.nextInt(posEnd[k]! - start[k]!);
       const n = posEnd[k]! + rng.nextInt(start[k + 1]! - posEnd[k]!);
-      stepper.step(k, p, n, model.options.learningRateWeights, model.options.learningRateEmbeddings);
+      stepper.step(k, p, n, model.options.learningRateWeights / (1 + model.options.learningRateWeightsDecay * e), model.options.learningRateEmbeddings);
       s.click += stepper.lossClick;
       s.bookmark += stepper.lossBookmark;
       s.reply += stepper.lossReply;
