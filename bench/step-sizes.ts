@@ -25,6 +25,7 @@ import {
   scoreEmbedding,
   scoreReply,
   type EmbeddingGradient,
+  type EpochLoss,
   type Model,
   type ModelKind,
   type ModelTask,
@@ -111,12 +112,12 @@ export default async function stepSizes(args: string[]): Promise<void> {
               { kind, seed, learningRateWeights: w, learningRateEmbeddings: e, learningRateWeightsDecay: decay, initScale, l2Click: l2, l2Bookmark: l2, l2Reply: l2, l2Embedding: l2Embedding ?? l2, embeddingGradient },
               scaler,
             );
-            const trainer = createTrainer(model, table, { rowMask: fitMask, maxEpochs: epochs, epsilon: 0 });
-            for (let epoch = 1; !trainer.done; epoch++) {
-              trainer.run(trainer.iterationsPerEpoch);
+            let epoch = 0;
+            // Evaluated after every epoch, inside the training call (the hook runs between two epochs).
+            const onEpoch = (loss: EpochLoss): void => {
+              epoch++;
               const auc: Partial<Record<ModelTask, number | null>> = {};
               for (const task of d.reports) auc[task] = meanOfValues(perUserRanking(userIds, itemIds, labels[task], scores(model, table, task, validationRows)).auc.values);
-              const loss = model.history[model.history.length - 1]!;
               report('step-sizes', `validation per-user AUC, ${kind}`, auc[d.reports[0]!] ?? Number.NaN, 'auc', {
                 seed,
                 kind,
@@ -131,7 +132,8 @@ export default async function stepSizes(args: string[]): Promise<void> {
                 auc,
                 loss: { click: loss.click, bookmark: loss.bookmark, reply: loss.reply, embedding: loss.embedding },
               });
-            }
+            };
+            createTrainer(model, table, { rowMask: fitMask, maxEpochs: epochs, epsilon: 0, onEpoch }).run();
           }
         }
       }

@@ -9,6 +9,7 @@ import { MODEL_TASKS, modelKind, type ModelTask } from './kinds.js';
 import { weightLayout } from './layout.js';
 import { resolveModelOptions, type ModelKind, type ModelOptions, type ModelOptionsInput, type Precision } from './options.js';
 import { cloneScaler, emptyScaler, type InputScaler } from './scaler.js';
+import { WORK_CHUNK, drain, type Work } from './work.js';
 
 export { BASE_WIDTH } from './layout.js';
 
@@ -104,9 +105,14 @@ function ensureRows(a: Params, rows: number, dim: number): Params {
  * ascending id order. Returns how many users and items were added. A no-op for models without embeddings.
  */
 export function growModel(model: Model, userIds: ArrayLike<number>, itemIds: ArrayLike<number>, seed: number = model.options.seed): { users: number; items: number } {
+  return drain(growModelWork(model, userIds, itemIds, seed));
+}
+
+/** growModel as a sliceable job (work.ts): yields every WORK_CHUNK ids scanned or initialised. */
+export function* growModelWork(model: Model, userIds: ArrayLike<number>, itemIds: ArrayLike<number>, seed: number = model.options.seed): Work<{ users: number; items: number }> {
   if (!hasEmbeddings(model.options.kind)) return { users: 0, items: 0 };
   const { dim, initScale } = model.options;
-  const addAll = (index: IdIndex, ids: ArrayLike<number>, tag: number, which: 'userEmbeddings' | 'itemEmbeddings'): number => {
+  function* addAll(index: IdIndex, ids: ArrayLike<number>, tag: number, which: 'userEmbeddings' | 'itemEmbeddings'): Work<number> {
     const fresh: number[] = [];
     const seen = new Set<number>();
     for (let k = 0; k < ids.length; k++) {
@@ -115,18 +121,23 @@ export function growModel(model: Model, userIds: ArrayLike<number>, itemIds: Arr
         seen.add(id);
         fresh.push(id);
       }
+      if (k % WORK_CHUNK === WORK_CHUNK - 1) yield WORK_CHUNK;
     }
+    yield ids.length % WORK_CHUNK;
     fresh.sort((a, b) => a - b);
     model[which] = ensureRows(model[which], index.size + fresh.length, dim);
     const emb = model[which];
-    for (const id of fresh) {
+    for (let k = 0; k < fresh.length; k++) {
+      const id = fresh[k]!;
       const ix = index.intern(id);
       initialEmbedding(seed, tag, id, dim, initScale, emb, ix * dim);
+      if (k % WORK_CHUNK === WORK_CHUNK - 1) yield WORK_CHUNK;
     }
+    yield fresh.length % WORK_CHUNK;
     return fresh.length;
-  };
-  const users = addAll(model.users, userIds, HASH_TAG.userEmbedding, 'userEmbeddings');
-  const items = addAll(model.items, itemIds, HASH_TAG.itemEmbedding, 'itemEmbeddings');
+  }
+  const users = yield* addAll(model.users, userIds, HASH_TAG.userEmbedding, 'userEmbeddings');
+  const items = yield* addAll(model.items, itemIds, HASH_TAG.itemEmbedding, 'itemEmbeddings');
   return { users, items };
 }
 

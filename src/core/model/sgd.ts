@@ -10,10 +10,11 @@ import { Rng } from '../random/rng.js';
 import type { KernelInputs, StepFn } from './kernels.js';
 import { MODEL_TASKS, modelKind, type ModelTask } from './kinds.js';
 import { BASE_WIDTH, kernelHead, weightLayout } from './layout.js';
-import { growModel, hasEmbeddings, type EpochLoss, type Model } from './model.js';
+import { growModelWork, hasEmbeddings, type EpochLoss, type Model } from './model.js';
 import { trainingRowMask } from './scaler.js';
 import { privateCopy } from './private-copy.js';
-import { PACKED_WIDTH, buildTrainingSet, type TrainingSet } from './training-set.js';
+import { PACKED_WIDTH, packTrainingSet, type TrainingSet } from './training-set.js';
+import { drain, type Work } from './work.js';
 
 // σ of the argument of the last logLoss call: lets one exp serve both the loss and its gradient. A typed
 // array slot rather than a module-level `let`, which V8 may keep as a boxed number (measured ~3% faster).
@@ -186,6 +187,11 @@ export interface TrainResult {
 
 /** Prepares a model for training on the rows of a mask: growth for their users and items, then packing. */
 export function prepareTraining(model: Model, table: FeatureTable, rowMask: Uint8Array): { set: TrainingSet; stepper: TripletStepper } {
+  return drain(prepareTrainingWork(model, table, rowMask));
+}
+
+/** prepareTraining as a sliceable job (work.ts): the growth and the packing yield every WORK_CHUNK ids or rows. */
+export function* prepareTrainingWork(model: Model, table: FeatureTable, rowMask: Uint8Array): Work<{ set: TrainingSet; stepper: TripletStepper }> {
   if (rowMask.length !== table.length) throw new InvariantError('rowMask length differs from the table length');
   if (hasEmbeddings(model.options.kind)) {
     let n = 0;
@@ -197,9 +203,9 @@ export function prepareTraining(model: Model, table: FeatureTable, rowMask: Uint
       users[k] = table.userIds[r]!;
       items[k++] = table.itemIds[r]!;
     }
-    growModel(model, users, items);
+    yield* growModelWork(model, users, items);
   }
-  const set = buildTrainingSet(model, table, rowMask);
+  const set = yield* packTrainingSet(model, table, rowMask);
   return { set, stepper: new TripletStepper(model, set) };
 }
 
@@ -218,31 +224,41 @@ export function everyTaskSettled(previous: EpochLoss, current: EpochLoss, tasks:
 }
 
 /**
- * A training call that runs in slices: `run(maxSteps)` does at most that many triplet steps (crossing epoch
- * boundaries, applying the stop rule at each) and returns whether the call is done. Any slicing gives the
- * same parameters, epoch losses and random draws as one `run()`, bit for bit: the state between slices is
- * the loop's own (epoch, iteration, loss sums, deferred log products, the Rng).
+ * A training call that runs in slices: `run(maxSteps)` does at most that many units of work and returns
+ * whether the call is done. A unit is one triplet step, or, before the first step, one id grown or one row
+ * packed (those are cheaper than a step; they run in chunks of WORK_CHUNK). Steps cross epoch boundaries and
+ * the stop rule is applied at each. Any slicing gives the same parameters, epoch losses and random draws as
+ * one `run()`, bit for bit: the state between slices is the loop's own (epoch, iteration, loss sums, deferred
+ * log products, the Rng).
  */
 export interface Trainer {
+  /** Whether the growth and packing are done (before, the two counts below are 0). */
+  readonly prepared: boolean;
   /** Triplets per epoch of this call. */
   readonly iterationsPerEpoch: number;
   /** Users with both a click-positive and a click-negative training dyad (the sampled users). */
   readonly sampledUsers: number;
   /** Whether the call is done (stop rule, maxEpochs, or nothing to sample). */
   readonly done: boolean;
-  /** Runs at most `maxSteps` triplet steps (default: to the end); returns `done`. */
+  /** Runs at most `maxSteps` units of work (default: to the end); returns `done`. */
   run(maxSteps?: number): boolean;
   /** The epochs so far and why the call stopped (final once done). */
   result(): TrainResult;
 }
 
+/** The training loop's own state, once the training set is packed. */
+interface Loop {
+  set: TrainingSet;
+  stepper: TripletStepper;
+  iterations: number;
+}
+
 class SlicedTrainer implements Trainer {
-  readonly iterationsPerEpoch: number;
-  readonly sampledUsers: number;
   private finished = false;
   private stoppedBy: TrainResult['stoppedBy'] = 'maxEpochs';
   private readonly epochs: EpochLoss[] = [];
   private readonly tasks: readonly ModelTask[];
+  private loop: Loop | null = null;
   // Loop state kept between slices.
   private epochInCall = 0;
   private iteration = 0;
@@ -252,25 +268,26 @@ class SlicedTrainer implements Trainer {
 
   constructor(
     private readonly model: Model,
-    private readonly set: TrainingSet,
-    private readonly stepper: TripletStepper,
+    private readonly preparation: Work<{ set: TrainingSet; stepper: TripletStepper }>,
     private readonly rng: Rng,
     private readonly maxEpochs: number,
     private readonly epsilon: number,
-    iterations: number,
+    private readonly iterationsOption: number,
     private readonly onEpoch: ((loss: EpochLoss) => void) | undefined,
   ) {
-    this.iterationsPerEpoch = iterations;
-    this.sampledUsers = set.userIds.length;
     this.tasks = modelKind(model.options.kind).tasks;
-    if (set.userIds.length === 0 || iterations === 0) {
-      this.stoppedBy = 'noTriplets';
-      this.finished = true;
-    } else if (maxEpochs <= 0) {
-      this.finished = true;
-    }
-    // Epoch losses are sums, so the log1p terms of the logistic losses are deferred (see deferLogTerms).
-    stepper.deferLogTerms(true);
+  }
+
+  get prepared(): boolean {
+    return this.loop !== null;
+  }
+
+  get iterationsPerEpoch(): number {
+    return this.loop?.iterations ?? 0;
+  }
+
+  get sampledUsers(): number {
+    return this.loop?.set.userIds.length ?? 0;
   }
 
   get done(): boolean {
@@ -279,11 +296,18 @@ class SlicedTrainer implements Trainer {
 
   run(maxSteps = Number.POSITIVE_INFINITY): boolean {
     let budget = maxSteps;
+    while (this.loop === null && budget > 0) {
+      const r = this.preparation.next();
+      if (r.done === true) this.start(r.value.set, r.value.stepper);
+      else budget -= r.value;
+    }
+    const loop = this.loop;
+    if (loop === null) return false;
     while (!this.finished && budget > 0) {
-      const steps = Math.min(budget, this.iterationsPerEpoch - this.iteration);
-      this.steps(steps);
+      const steps = Math.min(budget, loop.iterations - this.iteration);
+      this.steps(loop, steps);
       budget -= steps;
-      if (this.iteration === this.iterationsPerEpoch) this.endEpoch();
+      if (this.iteration === loop.iterations) this.endEpoch(loop);
     }
     return this.finished;
   }
@@ -292,11 +316,26 @@ class SlicedTrainer implements Trainer {
     return { epochs: this.epochs.slice(), stoppedBy: this.stoppedBy, iterationsPerEpoch: this.iterationsPerEpoch, sampledUsers: this.sampledUsers };
   }
 
+  /** The training set is packed: the loop can start. */
+  private start(set: TrainingSet, stepper: TripletStepper): void {
+    const iterations = this.iterationsOption || this.model.options.iterationsPerEpoch || set.positives;
+    this.loop = { set, stepper, iterations };
+    if (set.userIds.length === 0 || iterations === 0) {
+      this.stoppedBy = 'noTriplets';
+      this.finished = true;
+    } else if (this.maxEpochs <= 0) {
+      this.finished = true;
+    }
+    // Epoch losses are sums, so the log1p terms of the logistic losses are deferred (see deferLogTerms).
+    stepper.deferLogTerms(true);
+  }
+
   /** The hot loop: `count` steps of the current epoch. */
-  private steps(count: number): void {
-    const { rng, stepper, deferred } = this;
-    const { start, posEnd } = this.set;
-    const nUsers = this.set.userIds.length;
+  private steps(loop: Loop, count: number): void {
+    const { rng, deferred } = this;
+    const { set, stepper } = loop;
+    const { start, posEnd } = set;
+    const nUsers = set.userIds.length;
     const o = this.model.options;
     const etaW = o.learningRateWeights / (1 + o.learningRateWeightsDecay * this.epochInCall);
     const etaE = o.learningRateEmbeddings;
@@ -328,10 +367,10 @@ class SlicedTrainer implements Trainer {
   }
 
   /** Closes an epoch: its losses, the divergence check, the stop rule. */
-  private endEpoch(): void {
-    const { stepper, deferred, sums, model } = this;
-    const iterations = this.iterationsPerEpoch;
-    stepper.takeDeferredLosses(deferred);
+  private endEpoch(loop: Loop): void {
+    const { deferred, sums, model } = this;
+    const iterations = loop.iterations;
+    loop.stepper.takeDeferredLosses(deferred);
     const mean = {} as Record<ModelTask, number | null>;
     MODEL_TASKS.forEach((t, slot) => {
       mean[t] = this.tasks.includes(t) ? (sums[slot]! + deferred[slot]!) / iterations : null;
@@ -360,17 +399,16 @@ class SlicedTrainer implements Trainer {
 }
 
 /**
- * Prepares a training call on the rows of a table (default: the training split) and returns it unstarted:
- * growth and packing happen here, the steps in `run`. Triplets come from `rng` (default: a fresh one from the
- * model's seed, as trainModel). Warm start: call it again on a grown model with the next snapshot; users and
- * items first seen get fresh embeddings from hash(seed, id).
+ * A training call on the rows of a table (default: the training split), unstarted: `run` grows the model for
+ * the rows' users and items, packs the training set, then steps. Triplets come from `rng` (default: a fresh
+ * one from the model's seed, as trainModel). Warm start: call it again on the model with the next snapshot;
+ * users and items first seen get fresh embeddings from hash(seed, id).
  */
 export function createTrainer(model: Model, table: FeatureTable, opts: TrainOptions = {}, rng: Rng = Rng.fromSeed(model.options.seed)): Trainer {
   const o = model.options;
   const rowMask = opts.rowMask ?? trainingRowMask(table);
-  const { set, stepper } = prepareTraining(model, table, rowMask);
-  const iterations = opts.iterationsPerEpoch || o.iterationsPerEpoch || set.positives;
-  return new SlicedTrainer(model, set, stepper, rng, opts.maxEpochs ?? o.maxEpochs, opts.epsilon ?? o.epsilon, iterations, opts.onEpoch);
+  if (rowMask.length !== table.length) throw new InvariantError('rowMask length differs from the table length');
+  return new SlicedTrainer(model, prepareTrainingWork(model, table, rowMask), rng, opts.maxEpochs ?? o.maxEpochs, opts.epsilon ?? o.epsilon, opts.iterationsPerEpoch ?? 0, opts.onEpoch);
 }
 
 /**

@@ -9,6 +9,7 @@ import type { FeatureTable } from '../features/feature-table.js';
 import { BASE_WIDTH } from './layout.js';
 import { hasEmbeddings, type Model } from './model.js';
 import { scaleRow, scalerTransform } from './scaler.js';
+import { WORK_CHUNK, drain, type Work } from './work.js';
 
 /** Float32 slots per packed row (31 inputs + 1 meta word). */
 export const PACKED_WIDTH = 32;
@@ -38,6 +39,14 @@ export interface TrainingSet {
  * Throws on a duplicate (user, item) row: a dyad is one row.
  */
 export function buildTrainingSet(model: Model, table: FeatureTable, rowMask: Uint8Array): TrainingSet {
+  return drain(packTrainingSet(model, table, rowMask));
+}
+
+/**
+ * buildTrainingSet as a sliceable job (work.ts): yields every WORK_CHUNK rows packed. The passes before the
+ * packing (a few integer operations per row; a sort only for rows not in (user, item) order) run unsliced.
+ */
+export function* packTrainingSet(model: Model, table: FeatureTable, rowMask: Uint8Array): Work<TrainingSet> {
   const { userIds, itemIds, click } = table;
   let n = 0;
   let sorted = true;
@@ -100,7 +109,9 @@ export function buildTrainingSet(model: Model, table: FeatureTable, rowMask: Uin
     }
     meta[o + META] = (itemIx << 2) | (table.bookmark[r] === 1 ? 2 : 0) | (table.reply[r] === 1 ? 1 : 0);
     if (click[r] === 1) positives++;
+    if (p % WORK_CHUNK === WORK_CHUNK - 1) yield WORK_CHUNK;
   }
+  yield m % WORK_CHUNK;
   const userIxs = new Int32Array(eligible.length).fill(-1);
   if (embeddings) {
     for (let k = 0; k < eligible.length; k++) {

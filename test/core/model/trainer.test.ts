@@ -7,6 +7,7 @@ import { cloneModel, createModel, type EpochLoss, type Model } from '../../../sr
 import { fitScaler } from '../../../src/core/model/scaler.js';
 import { createTrainer, everyTaskSettled, prepareTraining, trainEpochs, type TrainOptions } from '../../../src/core/model/sgd.js';
 import { trainingRowMask } from '../../../src/core/model/scaler.js';
+import { WORK_CHUNK } from '../../../src/core/model/work.js';
 import { Rng } from '../../../src/core/random/rng.js';
 import { learnableTable } from './helpers.js';
 
@@ -65,6 +66,28 @@ describe('createTrainer: training in slices', () => {
     }
   }
 
+  it('growth and packing run in the slices too, in chunks of WORK_CHUNK units, and change nothing', () => {
+    const big = learnableTable(22, { users: 400, items: 900, rowsPerUser: 40 });
+    const a = createModel({ kind: 'mtl', seed: 2 }, fitScaler(big));
+    const b = cloneModel(a);
+    const opts = { maxEpochs: 1, epsilon: 0, iterationsPerEpoch: 500 };
+    trainEpochs(a, big, opts, Rng.fromSeed(4));
+    const t = createTrainer(b, big, opts, Rng.fromSeed(4));
+    expect(t.prepared).toBe(false);
+    expect(b.users.size).toBe(0); // nothing happens before run
+    let calls = 0;
+    while (!t.prepared) {
+      t.run(1);
+      calls++;
+    }
+    // Users, items (scanned, then initialised) and the packed rows, each in chunks of at most WORK_CHUNK.
+    const rows = trainingRowMask(big).reduce((n, v) => n + v, 0);
+    expect(calls).toBeGreaterThanOrEqual(Math.ceil((2 * rows) / WORK_CHUNK) + Math.ceil(rows / WORK_CHUNK));
+    expect(t.iterationsPerEpoch).toBe(500);
+    t.run();
+    expectSameModel(b, a);
+  });
+
   it('a slice of 1 step at a time equals one call (MTL, float32)', () => {
     const a = createModel({ kind: 'mtl', seed: 2, precision: 'float32' }, fitScaler(TABLE));
     const b = cloneModel(a);
@@ -72,8 +95,9 @@ describe('createTrainer: training in slices', () => {
     trainEpochs(a, TABLE, opts, Rng.fromSeed(4));
     const t = createTrainer(b, TABLE, opts, Rng.fromSeed(4));
     let calls = 0;
+    while (!t.prepared) t.run(1); // the preparation: one chunk per call; its last call also steps once
     while (!t.run(1)) calls++;
-    expect(calls).toBe(2 * 600 - 1);
+    expect(calls).toBe(2 * 600 - 2);
     expectSameModel(b, a);
   });
 
@@ -84,7 +108,8 @@ describe('createTrainer: training in slices', () => {
     createTrainer(b, TABLE, { maxEpochs: 2 }).run();
     expectSameModel(b, a);
     const empty = createTrainer(createModel({ kind: 'mtl' }), TABLE, { rowMask: new Uint8Array(TABLE.length) });
-    expect(empty.done).toBe(true);
+    expect(empty.done).toBe(false);
+    expect(empty.run(1)).toBe(true);
     expect(empty.result().stoppedBy).toBe('noTriplets');
   });
 });
