@@ -5,7 +5,7 @@
 import { IdIndex } from '../ids/id-index.js';
 import { HASH_TAG, hash32 } from '../random/hash.js';
 import { Rng } from '../random/rng.js';
-import { modelKind } from './kinds.js';
+import { MODEL_TASKS, modelKind, type ModelTask } from './kinds.js';
 import { weightLayout } from './layout.js';
 import { resolveModelOptions, type ModelKind, type ModelOptions, type ModelOptionsInput, type Precision } from './options.js';
 import { cloneScaler, emptyScaler, type InputScaler } from './scaler.js';
@@ -43,6 +43,14 @@ export interface Model {
   itemEmbeddings: Params;
   scaler: InputScaler;
   history: EpochLoss[];
+}
+
+/** Which of the tasks a kind of model learns (its descriptor's `tasks`, as flags). */
+export function modelTasks(kind: ModelKind): Record<ModelTask, boolean> {
+  const tasks = modelKind(kind).tasks;
+  const out = {} as Record<ModelTask, boolean>;
+  for (const t of MODEL_TASKS) out[t] = tasks.includes(t);
+  return out;
 }
 
 /** Whether the model has embeddings U, I (every MTL kind and the embedding baseline). */

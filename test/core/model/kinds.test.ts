@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { MODEL_KINDS, MODEL_TASKS, modelKind, mtlVariants, stlKindOf } from '../../../src/core/model/kinds.js';
 import { BASE_WIDTH, headLayout, kernelHead, weightLayout } from '../../../src/core/model/layout.js';
+import { modelTasks } from '../../../src/core/model/model.js';
 
 describe('model kind descriptors', () => {
   it('every task has one single-task baseline, and the MTL variants are named', () => {
@@ -12,6 +13,11 @@ describe('model kind descriptors', () => {
       { name: 'stacking', kind: 'mtl-stacking' },
     ]);
     expect(MODEL_KINDS).toEqual(['mtl', 'mtl-bilinear', 'mtl-stacking', 'stl-click', 'stl-bookmark', 'stl-reply', 'stl-embedding']);
+  });
+
+  it('modelTasks reads the descriptor', () => {
+    expect(modelTasks('mtl-stacking')).toEqual({ click: true, bookmark: true, reply: true, embedding: true });
+    expect(modelTasks('stl-reply')).toEqual({ click: false, bookmark: false, reply: true, embedding: false });
   });
 
   it("the experiment's tables as they were: reported rows and selection tasks", () => {
