@@ -26,6 +26,7 @@ import {
   type ModelKind,
   type Precision,
 } from '../src/core/model/index.js';
+import { WORK_CHUNK } from '../src/core/model/work.js';
 import { Rng } from '../src/core/random/rng.js';
 import { report } from './util.js';
 
@@ -61,9 +62,6 @@ function flopsPerUpdate(kind: ModelKind, dim: number): number {
   }
 }
 
-/** Units of work per slice while the trainer prepares (ids grown, rows packed), as a stream might run it. */
-const PREPARE_SLICE = 100_000;
-
 /** Table shapes: DAEMON-sized, and a small one whose working set stays in cache (compute alone). */
 const SHAPES = {
   daemon: { users: 5949, items: 25184, rowsPerUser: 137.7 },
@@ -97,7 +95,8 @@ async function child(kind: ModelKind, precision: Precision, shape: Shape, epochs
   // At least ~200k updates per epoch so the timed part is long enough on the small table too.
   const iterationsPerEpoch = shape === 'small' ? 200_000 : 0;
   // The trainer grows the model and packs the training set in its first slices, then steps through the
-  // epochs: the preparation is timed on its own, in slices of PREPARE_SLICE units as the stream would run it.
+  // epochs: the preparation is timed on its own, one chunk (≤ WORK_CHUNK ids or rows) per run(1) call; the
+  // call that finishes it also takes one step.
   const trainer = createTrainer(model, table, {
     maxEpochs: epochs,
     iterationsPerEpoch,
@@ -107,11 +106,11 @@ async function child(kind: ModelKind, precision: Precision, shape: Shape, epochs
       cpuStamps.push(process.cpuUsage().user / 1000);
     },
   });
-  let longestSliceMs = 0;
+  let longestChunkMs = 0;
   while (!trainer.prepared) {
     const t = performance.now();
-    trainer.run(PREPARE_SLICE);
-    longestSliceMs = Math.max(longestSliceMs, performance.now() - t);
+    trainer.run(1);
+    longestChunkMs = Math.max(longestChunkMs, performance.now() - t);
   }
   const prepMs = performance.now() - t1;
   trainer.run();
@@ -143,8 +142,8 @@ async function child(kind: ModelKind, precision: Precision, shape: Shape, epochs
     earlierTrainingCalls: 1,
     tableBuildMs: Math.round(tableMs),
     prepareMs: Math.round(prepMs),
-    prepareSliceUnits: PREPARE_SLICE,
-    prepareLongestSliceMs: Math.round(longestSliceMs),
+    prepareChunkUnits: WORK_CHUNK,
+    prepareLongestChunkMs: +longestChunkMs.toFixed(1),
   });
   if (shape === 'daemon' && precision === 'float64' && !hugePages) {
     // Scoring every row of the table, per task the kind reports (the stream scores a window's dyads before
