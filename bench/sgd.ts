@@ -12,7 +12,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createModel, fitScaler, syntheticFeatureTable, trainModel, type ModelKind, type Precision } from '../src/core/model/index.js';
+import {
+  createModel,
+  createTrainer,
+  fitScaler,
+  modelKind,
+  scoreBookmark,
+  scoreClick,
+  scoreEmbedding,
+  scoreReply,
+  syntheticFeatureTable,
+  trainModel,
+  type ModelKind,
+  type Precision,
+} from '../src/core/model/index.js';
+import { WORK_CHUNK } from '../src/core/model/work.js';
 import { Rng } from '../src/core/random/rng.js';
 import { report } from './util.js';
 
@@ -31,6 +45,13 @@ function flopsPerUpdate(kind: ModelKind, dim: number): number {
       // Per input: 17 in the dot/norm pass, 14 in the update pass; per embedding coordinate: 35 and 30;
       // about 60 for the six losses and their scalar gradients.
       return base * (17 + 14) + dim * (35 + 30) + 60;
+    case 'mtl-bilinear':
+      // The paper's step plus the three bilinear terms (forward, norms, updates).
+      return base * (17 + 14) + dim * (35 + 30) + 60 + 24;
+    case 'mtl-stacking':
+      // The paper's step plus the second pass for the click scores (4 per input and I coordinate) and the
+      // two stack weights.
+      return base * (17 + 14 + 4) + dim * (35 + 30 + 4) + 60 + 16;
     case 'stl-click':
       return base * (5 + 4) + 10;
     case 'stl-bookmark':
@@ -73,7 +94,10 @@ async function child(kind: ModelKind, precision: Precision, shape: Shape, epochs
   const t1 = performance.now();
   // At least ~200k updates per epoch so the timed part is long enough on the small table too.
   const iterationsPerEpoch = shape === 'small' ? 200_000 : 0;
-  const result = trainModel(model, table, {
+  // The trainer grows the model and packs the training set in its first slices, then steps through the
+  // epochs: the preparation is timed on its own, one chunk (≤ WORK_CHUNK ids or rows) per run(1) call; the
+  // call that finishes it also takes one step.
+  const trainer = createTrainer(model, table, {
     maxEpochs: epochs,
     iterationsPerEpoch,
     epsilon: 0,
@@ -82,7 +106,15 @@ async function child(kind: ModelKind, precision: Precision, shape: Shape, epochs
       cpuStamps.push(process.cpuUsage().user / 1000);
     },
   });
-  const prepMs = stamps[0]! - t1 - (stamps[1]! - stamps[0]!);
+  let longestChunkMs = 0;
+  while (!trainer.prepared) {
+    const t = performance.now();
+    trainer.run(1);
+    longestChunkMs = Math.max(longestChunkMs, performance.now() - t);
+  }
+  const prepMs = performance.now() - t1;
+  trainer.run();
+  const result = trainer.result();
   const updates = result.iterationsPerEpoch * (stamps.length - 1);
   const seconds = (stamps[stamps.length - 1]! - stamps[0]!) / 1000;
   const perSecond = updates / seconds;
@@ -109,8 +141,21 @@ async function child(kind: ModelKind, precision: Precision, shape: Shape, epochs
     lastEpochLoss: result.epochs[result.epochs.length - 1]!.total,
     earlierTrainingCalls: 1,
     tableBuildMs: Math.round(tableMs),
-    prepareMsApprox: Math.round(prepMs),
+    prepareMs: Math.round(prepMs),
+    prepareChunkUnits: WORK_CHUNK,
+    prepareLongestChunkMs: +longestChunkMs.toFixed(1),
   });
+  if (shape === 'daemon' && precision === 'float64' && !hugePages) {
+    // Scoring every row of the table, per task the kind reports (the stream scores a window's dyads before
+    // training; a window of the daemon preset is ~290k dyads): one call, and its cost per 100k rows.
+    const scorers = { click: scoreClick, bookmark: scoreBookmark, reply: scoreReply, embedding: scoreEmbedding };
+    for (const task of modelKind(kind).reports) {
+      const t2 = performance.now();
+      scorers[task](model, table);
+      const ms = performance.now() - t2;
+      report('sgd', `${kind} scoring ms per 100k rows (${task})`, +((ms * 1e5) / table.length).toFixed(1), 'ms', { kind, task, rows: table.length, callMs: Math.round(ms) });
+    }
+  }
 }
 
 /** Runs every configuration in its own process, or one configuration when called with --child. */
@@ -128,6 +173,8 @@ export default async function sgd(args: string[]): Promise<void> {
     ['mtl', 'float64', 'daemon', true],
     ['mtl', 'float32', 'daemon', true],
     ['mtl', 'float64', 'small', false],
+    ['mtl-bilinear', 'float64', 'daemon', false],
+    ['mtl-stacking', 'float64', 'daemon', false],
     ['mtl', 'float32', 'small', false],
     ['stl-click', 'float64', 'daemon', false],
     ['stl-bookmark', 'float64', 'daemon', false],

@@ -57,8 +57,12 @@ describe('dyadflow reproduce (issue 10)', () => {
       for (const b of Object.values(e.baselines)) {
         expect(Object.keys(b).sort()).toEqual(['aucPooled', 'auc', 'f1', 'map1', 'map5', 'map5Norm', 'pValuesVsMtl', 'pValuesVsStl'].sort());
       }
-      expect(e.variants).toEqual({});
-      expect(Object.keys(e.againstBestBaseline)).toEqual(['stl', 'mtl']);
+      // Both MTL variants beside every row, with the same fields as the baselines (p-values against STL and MTL).
+      expect(Object.keys(e.variants)).toEqual(['bilinear', 'stacking']);
+      for (const v of Object.values(e.variants as Record<string, Row>)) {
+        expect(Object.keys(v).sort()).toEqual(['aucPooled', 'auc', 'f1', 'map1', 'map5', 'map5Norm', 'pValuesVsMtl', 'pValuesVsStl'].sort());
+      }
+      expect(Object.keys(e.againstBestBaseline)).toEqual(['stl', 'mtl', 'variants.bilinear', 'variants.stacking']);
     }
     expect(doc.oracle).toEqual({ preset: 'tiny', seed: 1, testDyadsWithoutTruth: 0, testDyads: expect.any(Number) });
     expect(Array.isArray(doc.flags)).toBe(true);

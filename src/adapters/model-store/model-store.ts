@@ -3,25 +3,42 @@
 // last, so a reader never sees half a model. Rows are written in ascending external id, so the same parameters give
 // the same bytes whatever order ids were first seen in.
 //
-// parameters.bin, format version 1 (all little-endian):
+// parameters.bin, format version 2 (all little-endian):
 //   "DYADFLOW" (8 bytes) · u32 format version · u32 bytes per value (8 float64, 4 float32) · u32 dim
-//   · u32 weight count · u32 user count · u32 item count · u32 context width · f64 scaler count
-//   · f64[context width] scaler mean · f64[context width] scaler M2 · value[weight count] weights
+//   · u32 weight count · u32 user count · u32 item count · u32 scaler width · f64 scaler count
+//   · f64[scaler width] scaler mean · f64[scaler width] scaler M2 · value[weight count] weights
 //   · i32[users] user ids (ascending) · value[users × dim] user embeddings in that order
 //   · i32[items] item ids (ascending) · value[items × dim] item embeddings in that order
+// The weights are laid out as src/core/model/layout.ts says for the manifest's kind and dim. Version 2: the
+// scaler covers all 31 non-embedding inputs (version 1's covered the 16 context columns, and its weights
+// were fitted to unscaled win/tie/loss columns, so it cannot be read as version 2); the model kinds
+// mtl-bilinear and mtl-stacking; two step sizes in the options.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DyadflowError, InputError } from '../../core/errors.js';
-import { CONTEXT_WIDTH } from '../../core/features/feature-table.js';
 import { IdIndex } from '../../core/ids/id-index.js';
-import { BASE_WIDTH, allocParams, createModel, hasEmbeddings, weightVectorCount, weightWidth, type EpochLoss, type Model, type Params } from '../../core/model/model.js';
+import { BASE_WIDTH, weightLayout } from '../../core/model/layout.js';
+import { allocParams, createModel, hasEmbeddings, type EpochLoss, type Model, type Params } from '../../core/model/model.js';
 import type { ModelKind, ModelOptions, Precision } from '../../core/model/options.js';
 import { validatorFor } from '../schemas/validators.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
 
 /** The model file format this build writes and reads. */
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
+
+/** Why an older format cannot be read, by version. */
+const OLD_FORMATS: Record<number, string> = {
+  1: 'written by an earlier dyadflow whose scaler covered only the 16 context columns; retrain the model',
+};
+
+function unknownVersion(dir: string, what: string, version: unknown): DyadflowError {
+  const why = typeof version === 'number' ? OLD_FORMATS[version] : undefined;
+  return new DyadflowError(
+    'DF_ERR_MODEL_FORMAT',
+    `model ${dir}: ${what}format version ${JSON.stringify(version ?? null)} is not supported${why ? ` (${why})` : ''}; this dyadflow reads version ${MODEL_FORMAT_VERSION}`,
+  );
+}
 
 const MAGIC = 'DYADFLOW';
 const PARAMETERS_FILE = 'parameters.bin';
@@ -61,13 +78,14 @@ function sortedRows(index: IdIndex): [Int32Array, Int32Array] {
   return [Int32Array.from(ixs, (ix) => index.idAt(ix)), ixs];
 }
 
-/** Serialises a model's parameters (format version 1). */
+/** Serialises a model's parameters (format version 2). */
 export function encodeParameters(model: Model): Buffer {
   const { dim, precision } = model.options;
   const bpv = precision === 'float32' ? 4 : 8;
   const [userIds, userIxs] = sortedRows(model.users);
   const [itemIds, itemIxs] = sortedRows(model.items);
   const ctxWidth = model.scaler.mean.length;
+  if (ctxWidth !== BASE_WIDTH) throw new DyadflowError('DF_ERR_INVARIANT', `scaler width ${ctxWidth}, expected ${BASE_WIDTH}`);
   const bytes = 8 + 7 * 4 + 8 + 2 * 8 * ctxWidth + bpv * model.weights.length + (4 + bpv * dim) * (userIds.length + itemIds.length);
   const buf = Buffer.alloc(bytes);
   let o = buf.write(MAGIC, 0, 'latin1');
@@ -144,9 +162,7 @@ export function decodeParameters(buf: Buffer, manifest: ModelManifest, dir = '<b
     return v;
   };
   const version = u32();
-  if (version !== MODEL_FORMAT_VERSION) {
-    throw new DyadflowError('DF_ERR_MODEL_FORMAT', `model ${dir}: ${PARAMETERS_FILE} has format version ${version}; this dyadflow reads version ${MODEL_FORMAT_VERSION}`);
-  }
+  if (version !== MODEL_FORMAT_VERSION) throw unknownVersion(dir, `${PARAMETERS_FILE} `, version);
   const bpv = u32();
   const dim = u32();
   const weightCount = u32();
@@ -154,8 +170,8 @@ export function decodeParameters(buf: Buffer, manifest: ModelManifest, dir = '<b
   const items = u32();
   const ctxWidth = u32();
   const expectBpv = o0.precision === 'float32' ? 4 : 8;
-  const width = weightWidth(o0.kind, o0.dim);
-  if (bpv !== expectBpv || dim !== o0.dim || ctxWidth !== CONTEXT_WIDTH || weightCount !== width * weightVectorCount(o0.kind)) {
+  const layout = weightLayout(o0.kind, o0.dim);
+  if (bpv !== expectBpv || dim !== o0.dim || ctxWidth !== BASE_WIDTH || weightCount !== layout.length) {
     throw corrupt(dir, `${PARAMETERS_FILE} header does not match manifest.json`);
   }
   if (users !== manifest.parameters.users || items !== manifest.parameters.items) throw corrupt(dir, 'user or item counts differ from manifest.json');
@@ -176,9 +192,10 @@ export function decodeParameters(buf: Buffer, manifest: ModelManifest, dir = '<b
   for (let j = 0; j < ctxWidth; j++) model.scaler.mean[j] = f64();
   for (let j = 0; j < ctxWidth; j++) model.scaler.m2[j] = f64();
   for (let k = 0; k < weightCount; k++) model.weights[k] = value();
-  if (o0.kind === 'mtl') {
-    // w1's U block is structurally 0 (src/core/model/sgd.ts); a file that says otherwise was not written here.
-    for (let j = 0; j < dim; j++) if (model.weights[1 + BASE_WIDTH + j] !== 0) throw corrupt(dir, "w1's user-embedding block is not zero");
+  // Weights that stay exactly 0 in training (layout.ts: the click head's intercept, U block and stack slot); a
+  // file that says otherwise was not written here.
+  for (const [from, to] of layout.zeros) {
+    for (let k = from; k < to; k++) if (model.weights[k] !== 0) throw corrupt(dir, `weight ${k} of a ${o0.kind} model is structurally zero but is ${model.weights[k]}`);
   }
   const readRows = (count: number): [IdIndex, Params] => {
     const ids = new Int32Array(count);
@@ -220,9 +237,7 @@ export async function loadModel(dir: string): Promise<{ model: Model; manifest: 
     throw new DyadflowError('DF_ERR_MODEL_CORRUPT', `model ${dir}: ${MANIFEST_FILE} is not valid JSON`, { cause });
   }
   const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
-  if (version !== MODEL_FORMAT_VERSION) {
-    throw new DyadflowError('DF_ERR_MODEL_FORMAT', `model ${dir}: format version ${JSON.stringify(version ?? null)} is not supported; this dyadflow reads version ${MODEL_FORMAT_VERSION}`);
-  }
+  if (version !== MODEL_FORMAT_VERSION) throw unknownVersion(dir, '', version);
   const validate = validatorFor<ModelManifest>(SCHEMA_FILE);
   if (!validate(raw)) {
     const e = validate.errors?.[0];

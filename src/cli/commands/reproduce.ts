@@ -26,7 +26,7 @@ interface ReproduceFlags extends FeatureFlags {
   out?: string;
   deadLetters?: string;
   json?: boolean;
-  learningRate: string;
+  learningRate?: string;
   dim: string;
   initScale: string;
   maxEpochs: string;
@@ -61,11 +61,11 @@ export const reproduceCommand: CommandModule = (program: Command, io: CliIo, set
     .option('--dead-letters <file>', 'where bad rows go (ndjson) [default: OUT/dead-letters.ndjson; without --out, count them and print the first five]')
     .option('--json', 'print one JSON document (table1, fig2, timings, options, ...) on stdout; no progress bars');
   addFeatureFlags(cmd)
-    .option('--learning-rate <x>', 'SGD step size η', String(m.learningRate))
+    .option('--learning-rate <x>', `SGD step size η of both the task weights and the embeddings (default ${m.learningRateWeights} and ${m.learningRateEmbeddings})`)
     .option('--dim <n>', 'embedding dimension of U and I', String(m.dim))
     .option('--init-scale <x>', 'standard deviation of initial embedding entries', String(m.initScale))
     .option('--max-epochs <n>', 'at most this many epochs per training', String(m.maxEpochs))
-    .option('--epsilon <x>', 'stop when the epoch loss changes by less than this', String(m.epsilon))
+    .option('--epsilon <x>', "stop when every task's epoch loss changes by less than this", String(m.epsilon))
     .option('--embedding-gradient <g>', 'ranking: U, I learn from task 4 only (authors); shared: tasks 1-3 too', m.embeddingGradient)
     .option('--precision <p>', 'parameter storage: float64 or float32', m.precision)
     .option('--grid-l2 <list>', "λ values tried on validation (comma-separated); each task's λ is chosen among them by validation per-user AUC", list(DEFAULT_SELECTION_GRID.l2))
@@ -77,7 +77,7 @@ export const reproduceCommand: CommandModule = (program: Command, io: CliIo, set
       const experiment = {
         model: {
           seed: features.seed,
-          learningRate: positiveNumberOption('--learning-rate', flags.learningRate),
+          learningRate: flags.learningRate === undefined ? undefined : positiveNumberOption('--learning-rate', flags.learningRate),
           dim: integerOption('--dim', flags.dim, 1, 4096),
           initScale: positiveNumberOption('--init-scale', flags.initScale),
           maxEpochs: integerOption('--max-epochs', flags.maxEpochs, 1, 100_000),
@@ -115,7 +115,8 @@ export const reproduceCommand: CommandModule = (program: Command, io: CliIo, set
         } catch (err) {
           // The step size is the user's choice: a diverging run is a bad option (exit 2), not a crash.
           if (err instanceof DyadflowError && err.code === 'DF_ERR_TRAINING_DIVERGED') {
-            throw new InputError('DF_ERR_INPUT_OPTION', `${err.message.replace(/ \(lower learningRate\)$/, '')}: lower --learning-rate (was ${flags.learningRate})`);
+            const was = flags.learningRate ?? `${m.learningRateWeights} and ${m.learningRateEmbeddings}`;
+            throw new InputError('DF_ERR_INPUT_OPTION', `${err.message.replace(/ \(lower learningRate[^)]*\)$/, '')}: lower --learning-rate (was ${was})`);
           }
           throw err;
         } finally {

@@ -27,7 +27,9 @@ import {
   createModel,
   DEFAULT_MODEL_OPTIONS,
   fitScaler,
-  modelTasks,
+  modelKind,
+  mtlVariants,
+  stlKindOf,
   scoreBookmark,
   scoreClick,
   scoreEmbedding,
@@ -82,12 +84,8 @@ export interface ModelVariant {
   kind: ModelKind;
 }
 
-/**
- * The variant kinds every run compares (method.md §6: models that really share). The kinds are added to
- * src/core/model by another change; once they exist, each is one line here, e.g.
- * `{ name: 'bilinear', kind: 'mtl-bilinear' }` and `{ name: 'stacking', kind: 'mtl-stacking' }`.
- */
-export const DEFAULT_VARIANTS: readonly ModelVariant[] = [];
+/** The variant kinds every run compares (method.md §6: models that really share): every descriptor with a variant name. */
+export const DEFAULT_VARIANTS: readonly ModelVariant[] = mtlVariants();
 
 /** Options of the experiment. */
 export interface ExperimentOptions {
@@ -185,20 +183,15 @@ export interface ExperimentInputs {
   truth?: SynthTruth | null;
 }
 
-/** The STL kind of each Fig. 2 row. */
-export const STL_OF: Record<Fig2Task, ModelKind> = {
-  click: 'stl-click',
-  embedding: 'stl-embedding',
-  bookmark: 'stl-bookmark',
-  reply: 'stl-reply',
-};
+/** The STL kind of each Fig. 2 row (read off the model kind descriptors). */
+export const STL_OF: Record<Fig2Task, ModelKind> = Object.fromEntries(FIG2_TASKS.map((task) => [task, stlKindOf(task)])) as Record<Fig2Task, ModelKind>;
 
-const STL_KINDS: readonly ModelKind[] = ['stl-click', 'stl-embedding', 'stl-bookmark', 'stl-reply'];
+const STL_KINDS: readonly ModelKind[] = FIG2_TASKS.map((task) => STL_OF[task]);
 
-/** The Fig. 2 rows a model kind provides (MTL kinds: all four; their embedding row scores ⟨U, I⟩). */
+/** The Fig. 2 rows a model kind provides (its descriptor's `reports`: MTL kinds all four, their embedding row ⟨U, I⟩). */
 export function reportedTasks(kind: ModelKind): Fig2Task[] {
-  const t = modelTasks(kind);
-  return FIG2_TASKS.filter((task) => t[task]);
+  const reports = modelKind(kind).reports;
+  return FIG2_TASKS.filter((task) => reports.includes(task));
 }
 
 /** The threshold and calibration a validation evaluation chose. */

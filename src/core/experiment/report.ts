@@ -1,18 +1,12 @@
 // report.md and the loss curves of `dyadflow reproduce`: deterministic text built from results.json alone.
 import { renderFig2Markdown, renderLineChartSvg, renderTable1Markdown, formatFixed } from '../report/index.js';
-import type { EpochLoss, ModelKind } from '../model/index.js';
+import type { EpochLoss } from '../model/index.js';
 import type { Fig2Task } from '../evaluation/index.js';
-import type { ModelRun } from './experiment.js';
+import { STL_OF, type ModelRun } from './experiment.js';
 import type { ReproduceResults } from './results.js';
 
 type LossTask = 'click' | 'embedding' | 'bookmark' | 'reply';
 
-const STL_OF: Record<LossTask, ModelKind> = {
-  click: 'stl-click',
-  embedding: 'stl-embedding',
-  bookmark: 'stl-bookmark',
-  reply: 'stl-reply',
-};
 
 function lossValues(losses: EpochLoss[], task: LossTask): number[] {
   return losses.map((l) => l[task] ?? Number.NaN);

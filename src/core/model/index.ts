@@ -1,4 +1,6 @@
-// The trainer's public API (method.md §6): options, scaler, model, training, scoring.
+// The trainer's public API (method.md §6): model kinds, weight layout, options, scaler, model, training, scoring.
+export * from './kinds.js';
+export * from './layout.js';
 export * from './options.js';
 export * from './scaler.js';
 export * from './model.js';

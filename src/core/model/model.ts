@@ -1,18 +1,20 @@
 // The model of method.md §6: weight vectors w1 (click ranking), w2 (bookmark), w3 (reply) over
-// x = [15 statistics, 16 standardised context, U_u, I_o] plus an intercept, and the embeddings U, I,
-// keyed by external id through a model-owned IdIndex. STL baselines use the same layout with fewer parts.
+// x = [15 statistics, 16 context, all standardised, U_u, I_o] plus an intercept (and, for the MTL variants,
+// ⟨U_u, I_o⟩ or the click score), and the embeddings U, I, keyed by external id through a model-owned IdIndex.
+// What a kind has is its descriptor (kinds.ts); where each weight sits is layout.ts.
 import { IdIndex } from '../ids/id-index.js';
 import { HASH_TAG, hash32 } from '../random/hash.js';
 import { Rng } from '../random/rng.js';
-import { CONTEXT_WIDTH, WTL_WIDTH } from '../features/feature-table.js';
-import { resolveModelOptions, type ModelKind, type ModelOptions, type Precision } from './options.js';
-import { cloneScaler, emptyScaler, type ContextScaler } from './scaler.js';
+import { MODEL_TASKS, modelKind, type ModelTask } from './kinds.js';
+import { weightLayout } from './layout.js';
+import { resolveModelOptions, type ModelKind, type ModelOptions, type ModelOptionsInput, type Precision } from './options.js';
+import { cloneScaler, emptyScaler, type InputScaler } from './scaler.js';
+import { WORK_CHUNK, drain, type Work } from './work.js';
+
+export { BASE_WIDTH } from './layout.js';
 
 /** Parameter storage: Float64Array or Float32Array, by the model's precision. */
 export type Params = Float64Array | Float32Array;
-
-/** Inputs without embeddings: 15 statistics + 16 standardised contextual values. */
-export const BASE_WIDTH = WTL_WIDTH + CONTEXT_WIDTH;
 
 /** Loss of one epoch: the mean per iteration of each task's loss (with its L2 term) and of their total. */
 export interface EpochLoss {
@@ -30,43 +32,30 @@ export interface EpochLoss {
 /** A trainable model. Dense rows of the embeddings follow the id indexes; nothing outside sees them. */
 export interface Model {
   readonly options: ModelOptions;
-  /** Width of one weight vector: 1 + 31 (+ 2·dim for MTL); 0 for stl-embedding. */
+  /** Width of one weight vector (layout.ts); 0 for stl-embedding. */
   readonly width: number;
-  /** The task weight vectors one after another (MTL: w1, w2, w3; STL: one), intercept first. */
+  /** The task weight vectors one after another (MTL: w1, w2, w3; STL: one), as layout.ts lays them out. */
   weights: Params;
   users: IdIndex;
   items: IdIndex;
   /** users.size × dim used rows (capacity may be larger). */
   userEmbeddings: Params;
   itemEmbeddings: Params;
-  scaler: ContextScaler;
+  scaler: InputScaler;
   history: EpochLoss[];
 }
 
-/** Which of the tasks a kind of model learns. */
-export function modelTasks(kind: ModelKind): { click: boolean; bookmark: boolean; reply: boolean; embedding: boolean } {
-  return {
-    click: kind === 'mtl' || kind === 'stl-click',
-    bookmark: kind === 'mtl' || kind === 'stl-bookmark',
-    reply: kind === 'mtl' || kind === 'stl-reply',
-    embedding: kind === 'mtl' || kind === 'stl-embedding',
-  };
+/** Which of the tasks a kind of model learns (its descriptor's `tasks`, as flags). */
+export function modelTasks(kind: ModelKind): Record<ModelTask, boolean> {
+  const tasks = modelKind(kind).tasks;
+  const out = {} as Record<ModelTask, boolean>;
+  for (const t of MODEL_TASKS) out[t] = tasks.includes(t);
+  return out;
 }
 
-/** Whether the model has embeddings (MTL and the embedding baseline). */
+/** Whether the model has embeddings U, I (every MTL kind and the embedding baseline). */
 export function hasEmbeddings(kind: ModelKind): boolean {
-  return kind === 'mtl' || kind === 'stl-embedding';
-}
-
-/** Width of one weight vector for a kind and embedding dimension. */
-export function weightWidth(kind: ModelKind, dim: number): number {
-  if (kind === 'stl-embedding') return 0;
-  return kind === 'mtl' ? 1 + BASE_WIDTH + 2 * dim : 1 + BASE_WIDTH;
-}
-
-/** Number of weight vectors of a kind. */
-export function weightVectorCount(kind: ModelKind): number {
-  return kind === 'mtl' ? 3 : kind === 'stl-embedding' ? 0 : 1;
+  return modelKind(kind).embeddings;
 }
 
 /** Allocates a parameter array of the given precision. */
@@ -83,14 +72,14 @@ export function initialEmbedding(seed: number, tag: number, id: number, dim: num
   for (let j = 0; j < dim; j++) out[offset + j] = initScale * rng.nextNormal();
 }
 
-/** A new untrained model: zero weights, no users or items yet, the given context scaler (copied). */
-export function createModel(options: Partial<ModelOptions> & { kind: ModelKind }, scaler: ContextScaler = emptyScaler()): Model {
+/** A new untrained model: zero weights, no users or items yet, the given input scaler (copied). */
+export function createModel(options: ModelOptionsInput, scaler: InputScaler = emptyScaler()): Model {
   const o = resolveModelOptions(options);
-  const width = weightWidth(o.kind, o.dim);
+  const layout = weightLayout(o.kind, o.dim);
   return {
     options: o,
-    width,
-    weights: allocParams(o.precision, width * weightVectorCount(o.kind)),
+    width: layout.width,
+    weights: allocParams(o.precision, layout.length),
     users: new IdIndex(),
     items: new IdIndex(),
     userEmbeddings: allocParams(o.precision, hasEmbeddings(o.kind) ? 1024 * o.dim : 0),
@@ -116,9 +105,14 @@ function ensureRows(a: Params, rows: number, dim: number): Params {
  * ascending id order. Returns how many users and items were added. A no-op for models without embeddings.
  */
 export function growModel(model: Model, userIds: ArrayLike<number>, itemIds: ArrayLike<number>, seed: number = model.options.seed): { users: number; items: number } {
+  return drain(growModelWork(model, userIds, itemIds, seed));
+}
+
+/** growModel as a sliceable job (work.ts): yields every WORK_CHUNK ids scanned or initialised. */
+export function* growModelWork(model: Model, userIds: ArrayLike<number>, itemIds: ArrayLike<number>, seed: number = model.options.seed): Work<{ users: number; items: number }> {
   if (!hasEmbeddings(model.options.kind)) return { users: 0, items: 0 };
   const { dim, initScale } = model.options;
-  const addAll = (index: IdIndex, ids: ArrayLike<number>, tag: number, which: 'userEmbeddings' | 'itemEmbeddings'): number => {
+  function* addAll(index: IdIndex, ids: ArrayLike<number>, tag: number, which: 'userEmbeddings' | 'itemEmbeddings'): Work<number> {
     const fresh: number[] = [];
     const seen = new Set<number>();
     for (let k = 0; k < ids.length; k++) {
@@ -127,18 +121,23 @@ export function growModel(model: Model, userIds: ArrayLike<number>, itemIds: Arr
         seen.add(id);
         fresh.push(id);
       }
+      if (k % WORK_CHUNK === WORK_CHUNK - 1) yield WORK_CHUNK;
     }
+    yield ids.length % WORK_CHUNK;
     fresh.sort((a, b) => a - b);
     model[which] = ensureRows(model[which], index.size + fresh.length, dim);
     const emb = model[which];
-    for (const id of fresh) {
+    for (let k = 0; k < fresh.length; k++) {
+      const id = fresh[k]!;
       const ix = index.intern(id);
       initialEmbedding(seed, tag, id, dim, initScale, emb, ix * dim);
+      if (k % WORK_CHUNK === WORK_CHUNK - 1) yield WORK_CHUNK;
     }
+    yield fresh.length % WORK_CHUNK;
     return fresh.length;
-  };
-  const users = addAll(model.users, userIds, HASH_TAG.userEmbedding, 'userEmbeddings');
-  const items = addAll(model.items, itemIds, HASH_TAG.itemEmbedding, 'itemEmbeddings');
+  }
+  const users = yield* addAll(model.users, userIds, HASH_TAG.userEmbedding, 'userEmbeddings');
+  const items = yield* addAll(model.items, itemIds, HASH_TAG.itemEmbedding, 'itemEmbeddings');
   return { users, items };
 }
 

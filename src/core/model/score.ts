@@ -1,19 +1,27 @@
-// Scores of a trained model for rows of a feature table (method.md §6–7): the raw click ranking score
-// ⟨w1, x̃⟩ (its intercept cancels in the pairwise loss), the probabilities σ(⟨w2, x̃⟩) and σ(⟨w3, x̃⟩), and
-// the embedding score ⟨U_u, I_o⟩. Reads never mutate the model: an unknown user or item (cold start) gets
-// its hash-seeded initial embedding computed on the fly, not stored.
+// Scores of a trained model for rows of a feature table (method.md §6–7), read off the weight layout
+// (layout.ts): the raw click ranking score z1 (its intercept cancels in the pairwise loss), the
+// probabilities σ(z2) and σ(z3), and the embedding score ⟨U_u, I_o⟩. A head's z is its intercept plus its
+// weights times the scaled inputs, U_u and I_o, and, for the variants, ⟨U_u, I_o⟩ or the click score of the
+// same dyad. Reads never mutate the model: an unknown user or item (cold start) gets its hash-seeded initial
+// embedding computed on the fly, not stored. Each call costs O(rows): a caller that must not block for long
+// (the stream) scores a large table in row ranges (rowRange).
 import { InvariantError } from '../errors.js';
-import { CONTEXT_WIDTH, WTL_WIDTH, type FeatureTable } from '../features/feature-table.js';
+import type { FeatureTable } from '../features/feature-table.js';
 import { HASH_TAG } from '../random/hash.js';
-import { BASE_WIDTH, initialEmbedding, modelTasks, type Model, type Params } from './model.js';
-import { scalerTransform } from './scaler.js';
-
-type Task = 'click' | 'bookmark' | 'reply';
+import { modelKind, type HeadTask } from './kinds.js';
+import { BASE_WIDTH, kernelHead, weightLayout } from './layout.js';
+import { initialEmbedding, type Model, type Params } from './model.js';
+import { scaleRow, scalerTransform } from './scaler.js';
 
 /** Row indices 0..length−1 (all rows). */
 function allRows(table: FeatureTable): Int32Array {
-  const rows = new Int32Array(table.length);
-  for (let r = 0; r < rows.length; r++) rows[r] = r;
+  return rowRange(0, table.length);
+}
+
+/** Row indices [start, end): one slice of a table to score. */
+export function rowRange(start: number, end: number): Int32Array {
+  const rows = new Int32Array(Math.max(0, end - start));
+  for (let k = 0; k < rows.length; k++) rows[k] = start + k;
   return rows;
 }
 
@@ -54,30 +62,42 @@ class EmbeddingLookup {
   }
 }
 
-/** ⟨w_task, x̃⟩ per row (the linear score before any σ). */
-function linearScores(model: Model, table: FeatureTable, rows: Int32Array, task: Task): Float64Array {
-  const kind = model.options.kind;
-  if (!modelTasks(kind)[task]) throw new InvariantError(`a ${kind} model has no ${task} task`);
+/** z of one head per row (the linear score before any σ). */
+function headScores(model: Model, table: FeatureTable, rows: Int32Array, task: HeadTask): Float64Array {
+  const { kind, dim } = model.options;
+  const layout = weightLayout(kind, dim);
+  const head = kernelHead(layout, task);
+  if (head.intercept < 0) throw new InvariantError(`a ${kind} model has no ${task} task`);
+  const click = head.stack >= 0 ? kernelHead(layout, 'click') : null;
   const w = model.weights;
-  const off = kind === 'mtl' ? (task === 'click' ? 0 : task === 'bookmark' ? 1 : 2) * model.width : 0;
   const { mean, invStd } = scalerTransform(model.scaler);
+  const x = new Float64Array(BASE_WIDTH);
+  const lookup = modelKind(kind).embeddings ? new EmbeddingLookup(model) : null;
   const out = new Float64Array(rows.length);
-  const lookup = kind === 'mtl' ? new EmbeddingLookup(model) : null;
-  const dim = model.options.dim;
+  // ⟨w's blocks from `h`, x̃⟩ for one row: intercept, inputs, U and I blocks, bilinear term.
+  const linear = (h: typeof head, U: Params | Float64Array | null, uo: number, I: Params | Float64Array | null, io: number, b: number): number => {
+    let z = w[h.intercept]!;
+    for (let j = 0; j < BASE_WIDTH; j++) z += w[h.inputs + j]! * x[j]!;
+    if (h.user >= 0) for (let j = 0; j < dim; j++) z += w[h.user + j]! * U![uo + j]!;
+    if (h.item >= 0) for (let j = 0; j < dim; j++) z += w[h.item + j]! * I![io + j]!;
+    if (h.bilinear >= 0) z += w[h.bilinear]! * b;
+    return z;
+  };
   for (let k = 0; k < rows.length; k++) {
     const r = rows[k]!;
-    let z = w[off]!;
-    const s = r * WTL_WIDTH;
-    for (let j = 0; j < WTL_WIDTH; j++) z += w[off + 1 + j]! * table.wtl[s + j]!;
-    const c = r * CONTEXT_WIDTH;
-    for (let j = 0; j < CONTEXT_WIDTH; j++) z += w[off + 1 + WTL_WIDTH + j]! * ((table.context[c + j]! - mean[j]!) * invStd[j]!);
+    scaleRow(table, r, mean, invStd, x, 0);
+    let U: Params | Float64Array | null = null;
+    let I: Params | Float64Array | null = null;
+    let uo = 0;
+    let io = 0;
+    let b = 0;
     if (lookup) {
-      const [U, uo] = lookup.user(table.userIds[r]!);
-      const [I, io] = lookup.item(table.itemIds[r]!);
-      const eu = off + 1 + BASE_WIDTH;
-      const ei = eu + dim;
-      for (let j = 0; j < dim; j++) z += w[eu + j]! * U[uo + j]! + w[ei + j]! * I[io + j]!;
+      [U, uo] = lookup.user(table.userIds[r]!);
+      [I, io] = lookup.item(table.itemIds[r]!);
+      if (head.bilinear >= 0) for (let j = 0; j < dim; j++) b += U[uo + j]! * I[io + j]!;
     }
+    let z = linear(head, U, uo, I, io, b);
+    if (click !== null) z += w[head.stack]! * linear(click, U, uo, I, io, b);
     out[k] = z;
   }
   return out;
@@ -91,25 +111,25 @@ function sigmoidInPlace(a: Float64Array): Float64Array {
   return a;
 }
 
-/** Click ranking scores ⟨w1, x̃⟩ (MTL or stl-click) for `rows` (default: every row). */
+/** Click ranking scores z1 (every kind with a click head) for `rows` (default: every row). */
 export function scoreClick(model: Model, table: FeatureTable, rows: Int32Array = allRows(table)): Float64Array {
-  return linearScores(model, table, rows, 'click');
+  return headScores(model, table, rows, 'click');
 }
 
-/** Bookmark probabilities σ(⟨w2, x̃⟩) (MTL or stl-bookmark). */
+/** Bookmark probabilities σ(z2) (every kind with a bookmark head). */
 export function scoreBookmark(model: Model, table: FeatureTable, rows: Int32Array = allRows(table)): Float64Array {
-  return sigmoidInPlace(linearScores(model, table, rows, 'bookmark'));
+  return sigmoidInPlace(headScores(model, table, rows, 'bookmark'));
 }
 
-/** Reply probabilities σ(⟨w3, x̃⟩) (MTL or stl-reply). */
+/** Reply probabilities σ(z3) (every kind with a reply head). */
 export function scoreReply(model: Model, table: FeatureTable, rows: Int32Array = allRows(table)): Float64Array {
-  return sigmoidInPlace(linearScores(model, table, rows, 'reply'));
+  return sigmoidInPlace(headScores(model, table, rows, 'reply'));
 }
 
-/** Embedding scores ⟨U_u, I_o⟩ (MTL or stl-embedding): the paper's "Embedding" row. */
+/** Embedding scores ⟨U_u, I_o⟩ (every kind with embeddings): the paper's "Embedding" row. */
 export function scoreEmbedding(model: Model, table: FeatureTable, rows: Int32Array = allRows(table)): Float64Array {
   const kind = model.options.kind;
-  if (!modelTasks(kind).embedding) throw new InvariantError(`a ${kind} model has no embeddings`);
+  if (!modelKind(kind).embeddings) throw new InvariantError(`a ${kind} model has no embeddings`);
   const lookup = new EmbeddingLookup(model);
   const dim = model.options.dim;
   const out = new Float64Array(rows.length);

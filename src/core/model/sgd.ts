@@ -1,18 +1,20 @@
-// SGD on triplets (u, i+, i−) for the joint model and the STL baselines (method.md §6; paper §4,
-// Algorithm 1). One step computes every loss and gradient from the pre-update parameters, then updates
-// them together. The hot loop allocates nothing and copies nothing: the inputs without embeddings are
-// read from the packed training set, the embedding rows in place, dot products are split by block
-// (inputs, U, I), and each logistic loss costs one exp (its log1p is deferred while training: logLoss).
+// SGD on triplets (u, i+, i−) for every model kind (method.md §6; paper §4, Algorithm 1): the stepper that
+// binds a kind's kernel (kernels.ts) to one training set, and the trainer that draws triplets, sums epoch
+// losses and applies the stop rule, in slices the stream can interleave with its event loop.
 // Each model kind's step is a closure over one training set's arrays, run through a private copy
 // (privateCopy) so V8 compiles it with those arrays and sizes as constants: MTL ~1.3M → ~1.8M updates/s
 // cache-resident.
 import { DyadflowError, InvariantError } from '../errors.js';
 import type { FeatureTable } from '../features/feature-table.js';
 import { Rng } from '../random/rng.js';
-import { BASE_WIDTH, growModel, hasEmbeddings, modelTasks, type EpochLoss, type Model, type Params } from './model.js';
+import type { KernelInputs, StepFn } from './kernels.js';
+import { MODEL_TASKS, modelKind, type ModelTask } from './kinds.js';
+import { BASE_WIDTH, kernelHead, weightLayout } from './layout.js';
+import { growModelWork, hasEmbeddings, type EpochLoss, type Model } from './model.js';
 import { trainingRowMask } from './scaler.js';
 import { privateCopy } from './private-copy.js';
-import { PACKED_WIDTH, buildTrainingSet, type TrainingSet } from './training-set.js';
+import { PACKED_WIDTH, packTrainingSet, type TrainingSet } from './training-set.js';
+import { drain, type Work } from './work.js';
 
 // σ of the argument of the last logLoss call: lets one exp serve both the loss and its gradient. A typed
 // array slot rather than a module-level `let`, which V8 may keep as a boxed number (measured ~3% faster).
@@ -35,8 +37,8 @@ function logLoss(t: number, defer: boolean, products: Float64Array, slot: number
   return hinge + Math.log1p(e);
 }
 
-// Product slots of the deferred log terms, one per loss and class weight (see logLoss). The kernels below
-// write these numbers literally: a private copy cannot see module bindings.
+// Product slots of the deferred log terms, one per loss and class weight (see logLoss). The kernels
+// (kernels.ts) write these numbers literally: a private copy cannot see module bindings.
 const SLOT_CLICK = 0;
 const SLOT_BOOKMARK_POS = 1;
 const SLOT_BOOKMARK_NEG = 2;
@@ -44,379 +46,17 @@ const SLOT_REPLY_POS = 3;
 const SLOT_REPLY_NEG = 4;
 const SLOT_EMBEDDING = 5;
 /**
- * Steps between two takeDeferredLosses calls in trainEpochs: a step multiplies at most two factors ≤ 2 into
+ * Steps between two takeDeferredLosses calls in the trainer: a step multiplies at most two factors ≤ 2 into
  * a slot, so 256 steps keep every product below 2^512, far from overflow.
  */
 const DEFER_STEPS = 256;
 
-const KIND_CODE = { mtl: 0, 'stl-click': 1, 'stl-bookmark': 2, 'stl-reply': 3, 'stl-embedding': 4 } as const;
-
-/** One SGD step on (eligible user k, packed positive row, packed negative row) with learning rate eta. */
-type StepFn = (k: number, pRow: number, nRow: number, eta: number) => void;
-
-/** What a step reads and writes, bound once per training call. */
-interface KernelInputs {
-  xs: Float32Array;
-  meta: Int32Array;
-  userIxs: Int32Array;
-  U: Params;
-  I: Params;
-  /** All weights: w1, w2, w3 one after another, `width` each (STL: one vector). */
-  w: Params;
-  width: number;
-  dim: number;
-  baseWidth: number;
-  packedWidth: number;
-  /** 2λ per task: click, bookmark, reply, embedding. */
-  lam1: number;
-  lam2: number;
-  lam3: number;
-  lam4: number;
-  cBookmark: number;
-  cReply: number;
-  shared: boolean;
-  /** Which label an STL classifier learns: 2 bookmark, 1 reply (the bits of a packed row's meta word). */
-  labelBit: number;
-  /** [0] is 1 while the log1p terms are deferred (TripletStepper.deferLogTerms). */
-  defer: Uint8Array;
-  prods: Float64Array;
-  /** Where the step leaves its losses: click, bookmark, reply, embedding. */
-  losses: Float64Array;
-  logLoss: typeof logLoss;
-  sigmoid: Float64Array;
-}
-
 /**
- * The MTL step over one training set (method.md §6). Self-contained, as privateCopy requires: every value
- * it uses is a parameter, so a private copy's step is compiled with the arrays and sizes as constants.
- */
-function mtlKernel(inputs: KernelInputs): StepFn {
-  const { xs, meta, userIxs, U, I, w, width, dim, lam1, lam2, lam3, lam4, cBookmark, cReply, shared, defer, prods, losses, logLoss, sigmoid } = inputs;
-  const bw = inputs.baseWidth;
-  const packedWidth = inputs.packedWidth;
-  const metaSlot = packedWidth - 1;
-  return function mtlStep(k: number, pRow: number, nRow: number, eta: number): void {
-    // Offsets into the one weights array: intercepts c*, input blocks b*, embedding blocks u*, i*. w1's
-    // U_u block multiplies U_u − U_u = 0: it gets no loss gradient in either embeddingGradient mode and,
-    // starting at 0, stays exactly 0, so the step neither reads nor decays it (createModel and loadModel
-    // keep it 0).
-    const c1o = 0;
-    const c2o = width;
-    const c3o = 2 * width;
-    const b1o = c1o + 1;
-    const b2o = c2o + 1;
-    const b3o = c3o + 1;
-    const u2o = b2o + bw;
-    const u3o = b3o + bw;
-    const i1o = b1o + bw + dim;
-    const i2o = u2o + dim;
-    const i3o = u3o + dim;
-    const po = pRow * packedWidth;
-    const no = nRow * packedWidth;
-    const metaP = meta[po + metaSlot]!;
-    const metaN = meta[no + metaSlot]!;
-    const uo = userIxs[k]! * dim;
-    const pe = (metaP >> 2) * dim;
-    const ne = (metaN >> 2) * dim;
-    const c1 = w[c1o]!;
-    const c2 = w[c2o]!;
-    const c3 = w[c3o]!;
-    // Dot products and squared norms, from the pre-update parameters. Independent accumulators.
-    let z1 = 0;
-    let z2p = c2;
-    let z2n = c2;
-    let z3p = c3;
-    let z3n = c3;
-    let n1 = c1 * c1;
-    let n2 = c2 * c2;
-    let n3 = c3 * c3;
-    for (let j = 0; j < bw; j = (j + 1) | 0) {
-      const a = xs[(po + j) | 0]!;
-      const b = xs[(no + j) | 0]!;
-      const w1j = w[(b1o + j) | 0]!;
-      const w2j = w[(b2o + j) | 0]!;
-      const w3j = w[(b3o + j) | 0]!;
-      z1 += w1j * (a - b);
-      z2p += w2j * a;
-      z2n += w2j * b;
-      z3p += w3j * a;
-      z3n += w3j * b;
-      n1 += w1j * w1j;
-      n2 += w2j * w2j;
-      n3 += w3j * w3j;
-    }
-    let z2u = 0;
-    let z3u = 0;
-    let z1i = 0;
-    let z2ip = 0;
-    let z2in = 0;
-    let z3ip = 0;
-    let z3in = 0;
-    let up = 0;
-    let un = 0;
-    let nu = 0;
-    let np = 0;
-    let nn = 0;
-    for (let j = 0; j < dim; j = (j + 1) | 0) {
-      const u = U[(uo + j) | 0]!;
-      const p = I[(pe + j) | 0]!;
-      const q = I[(ne + j) | 0]!;
-      up += u * p;
-      un += u * q;
-      nu += u * u;
-      np += p * p;
-      nn += q * q;
-    }
-    for (let j = 0; j < dim; j = (j + 1) | 0) {
-      const u = U[(uo + j) | 0]!;
-      const w2u = w[(u2o + j) | 0]!;
-      const w3u = w[(u3o + j) | 0]!;
-      z2u += w2u * u;
-      z3u += w3u * u;
-      n2 += w2u * w2u;
-      n3 += w3u * w3u;
-    }
-    for (let j = 0; j < dim; j = (j + 1) | 0) {
-      const p = I[(pe + j) | 0]!;
-      const q = I[(ne + j) | 0]!;
-      const w1i = w[(i1o + j) | 0]!;
-      const w2i = w[(i2o + j) | 0]!;
-      const w3i = w[(i3o + j) | 0]!;
-      z1i += w1i * (p - q);
-      z2ip += w2i * p;
-      z2in += w2i * q;
-      z3ip += w3i * p;
-      z3in += w3i * q;
-      n1 += w1i * w1i;
-      n2 += w2i * w2i;
-      n3 += w3i * w3i;
-    }
-    z1 += z1i;
-    z2p += z2u + z2ip;
-    z2n += z2u + z2in;
-    z3p += z3u + z3ip;
-    z3n += z3u + z3in;
-
-    // (1) click ranking: log(1 + e^{−z1}); dℓ/dz1 = −σ(−z1).
-    const deferred = defer[0] === 1;
-    const l1 = logLoss(-z1, deferred, prods, 0);
-    const g1 = -sigmoid[0]!;
-    // (2), (3): ½·c_y·log(1 + e^{−s·z}) per dyad, s = ±1; dℓ/dz = ½·c_y·(σ(z) − y).
-    const cb = cBookmark;
-    const cr = cReply;
-    const y2p = (metaP & 2) !== 0;
-    const y2n = (metaN & 2) !== 0;
-    const y3p = (metaP & 1) !== 0;
-    const y3n = (metaN & 1) !== 0;
-    const h2p = y2p ? 0.5 * cb : 0.5;
-    const l2p = h2p * logLoss(y2p ? -z2p : z2p, deferred, prods, y2p ? 1 : 2);
-    const g2p = y2p ? -h2p * sigmoid[0]! : h2p * sigmoid[0]!;
-    const h2n = y2n ? 0.5 * cb : 0.5;
-    const l2n = h2n * logLoss(y2n ? -z2n : z2n, deferred, prods, y2n ? 1 : 2);
-    const g2n = y2n ? -h2n * sigmoid[0]! : h2n * sigmoid[0]!;
-    const h3p = y3p ? 0.5 * cr : 0.5;
-    const l3p = h3p * logLoss(y3p ? -z3p : z3p, deferred, prods, y3p ? 3 : 4);
-    const g3p = y3p ? -h3p * sigmoid[0]! : h3p * sigmoid[0]!;
-    const h3n = y3n ? 0.5 * cr : 0.5;
-    const l3n = h3n * logLoss(y3n ? -z3n : z3n, deferred, prods, y3n ? 3 : 4);
-    const g3n = y3n ? -h3n * sigmoid[0]! : h3n * sigmoid[0]!;
-    // (4) embedding ranking: log(1 + e^{−t}), t = ⟨U_u, I_i+ − I_i−⟩; dℓ/dt = −σ(−t).
-    const l4 = logLoss(un - up, deferred, prods, 5);
-    const g4 = -sigmoid[0]!;
-
-    losses[0] = l1 + 0.5 * lam1 * n1;
-    losses[1] = l2p + l2n + 0.5 * lam2 * n2;
-    losses[2] = l3p + l3n + 0.5 * lam3 * n3;
-    losses[3] = l4 + 0.5 * lam4 * (nu + np + nn);
-    if (eta === 0) return;
-
-    // Updates, all from the values read above (simultaneous update), written as θ ← (1 − 2ηλ)·θ − η·g with
-    // the decay factors and η·g's scalars folded once per step: the same step with fewer operations.
-    const d1 = 1 - eta * lam1;
-    const d2 = 1 - eta * lam2;
-    const d3 = 1 - eta * lam3;
-    const d4 = 1 - eta * lam4;
-    const e1 = eta * g1;
-    const e2p = eta * g2p;
-    const e2n = eta * g2n;
-    const e3p = eta * g3p;
-    const e3n = eta * g3n;
-    const e4 = eta * g4;
-    w[c1o] = d1 * c1;
-    w[c2o] = d2 * c2 - (e2p + e2n);
-    w[c3o] = d3 * c3 - (e3p + e3n);
-    for (let j = 0; j < bw; j = (j + 1) | 0) {
-      const a = xs[(po + j) | 0]!;
-      const b = xs[(no + j) | 0]!;
-      w[(b1o + j) | 0] = d1 * w[(b1o + j) | 0]! - e1 * (a - b);
-      w[(b2o + j) | 0] = d2 * w[(b2o + j) | 0]! - (e2p * a + e2n * b);
-      w[(b3o + j) | 0] = d3 * w[(b3o + j) | 0]! - (e3p * a + e3n * b);
-    }
-    const e2s = e2p + e2n;
-    const e3s = e3p + e3n;
-    if (shared) {
-      for (let j = 0; j < dim; j = (j + 1) | 0) {
-        const u = U[(uo + j) | 0]!;
-        const p = I[(pe + j) | 0]!;
-        const q = I[(ne + j) | 0]!;
-        const w1i = w[(i1o + j) | 0]!;
-        const w2u = w[(u2o + j) | 0]!;
-        const w2i = w[(i2o + j) | 0]!;
-        const w3u = w[(u3o + j) | 0]!;
-        const w3i = w[(i3o + j) | 0]!;
-        w[(i1o + j) | 0] = d1 * w1i - e1 * (p - q);
-        w[(u2o + j) | 0] = d2 * w2u - e2s * u;
-        w[(i2o + j) | 0] = d2 * w2i - (e2p * p + e2n * q);
-        w[(u3o + j) | 0] = d3 * w3u - e3s * u;
-        w[(i3o + j) | 0] = d3 * w3i - (e3p * p + e3n * q);
-        // Tasks 1–3 also back-propagate into the embeddings they read (embeddingGradient: "shared").
-        U[(uo + j) | 0] = d4 * u - (e4 * (p - q) + e2s * w2u + e3s * w3u);
-        I[(pe + j) | 0] = d4 * p - (e4 * u + e1 * w1i + e2p * w2i + e3p * w3i);
-        I[(ne + j) | 0] = d4 * q - (e2n * w2i + e3n * w3i - e4 * u - e1 * w1i);
-      }
-    } else {
-      for (let j = 0; j < dim; j = (j + 1) | 0) {
-        const u = U[(uo + j) | 0]!;
-        const p = I[(pe + j) | 0]!;
-        const q = I[(ne + j) | 0]!;
-        w[(i1o + j) | 0] = d1 * w[(i1o + j) | 0]! - e1 * (p - q);
-        w[(u2o + j) | 0] = d2 * w[(u2o + j) | 0]! - e2s * u;
-        w[(i2o + j) | 0] = d2 * w[(i2o + j) | 0]! - (e2p * p + e2n * q);
-        w[(u3o + j) | 0] = d3 * w[(u3o + j) | 0]! - e3s * u;
-        w[(i3o + j) | 0] = d3 * w[(i3o + j) | 0]! - (e3p * p + e3n * q);
-        U[(uo + j) | 0] = d4 * u - e4 * (p - q);
-        I[(pe + j) | 0] = d4 * p - e4 * u;
-        I[(ne + j) | 0] = d4 * q + e4 * u;
-      }
-    }
-  };
-}
-
-/** The STL click-ranking step: w1 over the inputs without embeddings (method.md §6). Self-contained (privateCopy). */
-function stlClickKernel(inputs: KernelInputs): StepFn {
-  const { xs, w, lam1: lam, defer, prods, losses, logLoss, sigmoid } = inputs;
-  const bw = inputs.baseWidth;
-  const packedWidth = inputs.packedWidth;
-  return function stlClickStep(_k: number, pRow: number, nRow: number, eta: number): void {
-    const po = pRow * packedWidth;
-    const no = nRow * packedWidth;
-    const c = w[0]!;
-    let z = 0;
-    let n = c * c;
-    for (let j = 0; j < bw; j = (j + 1) | 0) {
-      const wj = w[(1 + j) | 0]!;
-      z += wj * (xs[(po + j) | 0]! - xs[(no + j) | 0]!);
-      n += wj * wj;
-    }
-    const l = logLoss(-z, defer[0] === 1, prods, 0);
-    const g = -sigmoid[0]!;
-    losses[0] = l + 0.5 * lam * n;
-    if (eta === 0) return;
-    const d = 1 - eta * lam;
-    const e = eta * g;
-    w[0] = d * c;
-    for (let j = 0; j < bw; j = (j + 1) | 0) w[(1 + j) | 0] = d * w[(1 + j) | 0]! - e * (xs[(po + j) | 0]! - xs[(no + j) | 0]!);
-  };
-}
-
-/**
- * The STL bookmark or reply step: a weighted logistic classifier over the inputs without embeddings, on
- * both dyads of the triplet, ½ each (method.md §6). Self-contained (privateCopy).
- */
-function stlClassKernel(inputs: KernelInputs): StepFn {
-  const { xs, meta, w, defer, prods, losses, logLoss, sigmoid } = inputs;
-  const bookmark = inputs.labelBit === 2;
-  const bit = inputs.labelBit;
-  const cw = bookmark ? inputs.cBookmark : inputs.cReply;
-  const lam = bookmark ? inputs.lam2 : inputs.lam3;
-  // Deferred-log slots (see logLoss): positive and negative class of this task.
-  const posSlot = bookmark ? 1 : 3;
-  const lossIx = bookmark ? 1 : 2;
-  const bw = inputs.baseWidth;
-  const packedWidth = inputs.packedWidth;
-  const metaSlot = packedWidth - 1;
-  return function stlClassStep(_k: number, pRow: number, nRow: number, eta: number): void {
-    const po = pRow * packedWidth;
-    const no = nRow * packedWidth;
-    const c = w[0]!;
-    let zp = c;
-    let zn = c;
-    let n = c * c;
-    for (let j = 0; j < bw; j = (j + 1) | 0) {
-      const wj = w[(1 + j) | 0]!;
-      zp += wj * xs[(po + j) | 0]!;
-      zn += wj * xs[(no + j) | 0]!;
-      n += wj * wj;
-    }
-    const deferred = defer[0] === 1;
-    const yp = (meta[(po + metaSlot) | 0]! & bit) !== 0;
-    const yn = (meta[(no + metaSlot) | 0]! & bit) !== 0;
-    const hp = yp ? 0.5 * cw : 0.5;
-    const lp = hp * logLoss(yp ? -zp : zp, deferred, prods, yp ? posSlot : posSlot + 1);
-    const gp = yp ? -hp * sigmoid[0]! : hp * sigmoid[0]!;
-    const hn = yn ? 0.5 * cw : 0.5;
-    const ln = hn * logLoss(yn ? -zn : zn, deferred, prods, yn ? posSlot : posSlot + 1);
-    const gn = yn ? -hn * sigmoid[0]! : hn * sigmoid[0]!;
-    losses[lossIx] = lp + ln + 0.5 * lam * n;
-    if (eta === 0) return;
-    const d = 1 - eta * lam;
-    const ep = eta * gp;
-    const en = eta * gn;
-    w[0] = d * c - (ep + en);
-    for (let j = 0; j < bw; j = (j + 1) | 0) w[(1 + j) | 0] = d * w[(1 + j) | 0]! - (ep * xs[(po + j) | 0]! + en * xs[(no + j) | 0]!);
-  };
-}
-
-/** The STL embedding step: logistic loss of ⟨U_u, I_i+ − I_i−⟩ alone (method.md §6). Self-contained (privateCopy). */
-function stlEmbeddingKernel(inputs: KernelInputs): StepFn {
-  const { meta, userIxs, U, I, dim, lam4, defer, prods, losses, logLoss, sigmoid } = inputs;
-  const packedWidth = inputs.packedWidth;
-  const metaSlot = packedWidth - 1;
-  return function stlEmbeddingStep(k: number, pRow: number, nRow: number, eta: number): void {
-    const uo = userIxs[k]! * dim;
-    const pe = (meta[(pRow * packedWidth + metaSlot) | 0]! >> 2) * dim;
-    const ne = (meta[(nRow * packedWidth + metaSlot) | 0]! >> 2) * dim;
-    let up = 0;
-    let un = 0;
-    let nu = 0;
-    let np = 0;
-    let nn = 0;
-    for (let j = 0; j < dim; j = (j + 1) | 0) {
-      const u = U[(uo + j) | 0]!;
-      const p = I[(pe + j) | 0]!;
-      const q = I[(ne + j) | 0]!;
-      up += u * p;
-      un += u * q;
-      nu += u * u;
-      np += p * p;
-      nn += q * q;
-    }
-    const l4 = logLoss(un - up, defer[0] === 1, prods, 5);
-    const g4 = -sigmoid[0]!;
-    losses[3] = l4 + 0.5 * lam4 * (nu + np + nn);
-    if (eta === 0) return;
-    const d4 = 1 - eta * lam4;
-    const e4 = eta * g4;
-    for (let j = 0; j < dim; j = (j + 1) | 0) {
-      const u = U[(uo + j) | 0]!;
-      const p = I[(pe + j) | 0]!;
-      const q = I[(ne + j) | 0]!;
-      U[(uo + j) | 0] = d4 * u - e4 * (p - q);
-      I[(pe + j) | 0] = d4 * p - e4 * u;
-      I[(ne + j) | 0] = d4 * q + e4 * u;
-    }
-  };
-}
-
-/** The step factory of each model kind, by KIND_CODE. */
-const KERNELS: readonly ((inputs: KernelInputs) => StepFn)[] = [mtlKernel, stlClickKernel, stlClassKernel, stlClassKernel, stlEmbeddingKernel];
-
-/**
- * One SGD step on a triplet, for any model kind, over a packed TrainingSet. `step(k, p, n, eta)` takes
+ * One SGD step on a triplet, for any model kind, over a packed TrainingSet. `step(k, p, n, etaW, etaE)` takes
  * eligible user k and packed rows p (click-positive) and n (click-negative), updates the model in place
- * and leaves the pre-update losses of that triplet (each task's loss plus its λ‖θ‖² term) in the `loss*`
- * fields (without their log1p terms while deferLogTerms(true) is on). With eta = 0 it only evaluates them
- * (the gradient checks use that).
+ * (task weights with step size etaW, embedding rows with etaE) and leaves the pre-update losses of that
+ * triplet (each task's loss plus its λ‖θ‖² term) in the `loss*` fields (without their log1p terms while
+ * deferLogTerms(true) is on). With both step sizes 0 it only evaluates them (the gradient checks use that).
  */
 export class TripletStepper {
   /** Click ranking loss ℓ1 + λ1‖w1‖² of the last step. */
@@ -442,18 +82,21 @@ export class TripletStepper {
   /** Binds a model (after any growth: it keeps views of the parameter arrays) to a packed training set. */
   constructor(model: Model, set: TrainingSet) {
     const o = model.options;
+    const kind = modelKind(o.kind);
+    const layout = weightLayout(o.kind, o.dim);
     this.set = set;
     this.cBookmark = o.bookmarkWeight;
     this.cReply = o.replyWeight;
-    const kind = KIND_CODE[o.kind];
-    this.kernel = privateCopy(KERNELS[kind]!)({
+    const inputs: KernelInputs = {
       xs: set.xs,
       meta: set.meta,
       userIxs: set.userIxs,
       U: model.userEmbeddings,
       I: model.itemEmbeddings,
       w: model.weights,
-      width: model.width,
+      click: kernelHead(layout, 'click'),
+      bookmark: kernelHead(layout, 'bookmark'),
+      reply: kernelHead(layout, 'reply'),
       dim: o.dim,
       baseWidth: BASE_WIDTH,
       packedWidth: PACKED_WIDTH,
@@ -465,18 +108,19 @@ export class TripletStepper {
       cBookmark: o.bookmarkWeight,
       cReply: o.replyWeight,
       shared: o.embeddingGradient === 'shared',
-      labelBit: kind === KIND_CODE['stl-bookmark'] ? 2 : 1,
+      labelBit: kind.stlOf === 'bookmark' ? 2 : 1,
       defer: this.deferFlag,
       prods: this.logProducts,
       losses: this.lastLosses,
       logLoss,
       sigmoid: sigmoidSlot,
-    });
+    };
+    this.kernel = privateCopy(kind.kernel)(inputs);
   }
 
   /** One step on (eligible user k, packed positive row p, packed negative row n). */
-  step(k: number, p: number, n: number, eta: number): void {
-    this.kernel(k, p, n, eta);
+  step(k: number, p: number, n: number, etaW: number, etaE: number): void {
+    this.kernel(k, p, n, etaW, etaE);
     const losses = this.lastLosses;
     this.lossClick = losses[0]!;
     this.lossBookmark = losses[1]!;
@@ -509,7 +153,7 @@ export class TripletStepper {
   }
 
   /** One step on two table rows of the same user (rowP click-positive, rowN not); both must be packed. */
-  stepRows(rowP: number, rowN: number, eta: number): void {
+  stepRows(rowP: number, rowN: number, etaW: number, etaE: number): void {
     const set = this.set;
     const p = set.packedRowOf[rowP]!;
     const n = set.packedRowOf[rowN]!;
@@ -517,7 +161,7 @@ export class TripletStepper {
     let k = 0;
     while (k + 1 < set.start.length && set.start[k + 1]! <= p) k++;
     if (!(p < set.posEnd[k]! && n >= set.posEnd[k]! && n < set.start[k + 1]!)) throw new InvariantError('rows are not a positive and a negative of one user');
-    this.step(k, p, n, eta);
+    this.step(k, p, n, etaW, etaE);
   }
 }
 
@@ -543,6 +187,11 @@ export interface TrainResult {
 
 /** Prepares a model for training on the rows of a mask: growth for their users and items, then packing. */
 export function prepareTraining(model: Model, table: FeatureTable, rowMask: Uint8Array): { set: TrainingSet; stepper: TripletStepper } {
+  return drain(prepareTrainingWork(model, table, rowMask));
+}
+
+/** prepareTraining as a sliceable job (work.ts): the growth and the packing yield every WORK_CHUNK ids or rows. */
+export function* prepareTrainingWork(model: Model, table: FeatureTable, rowMask: Uint8Array): Work<{ set: TrainingSet; stepper: TripletStepper }> {
   if (rowMask.length !== table.length) throw new InvariantError('rowMask length differs from the table length');
   if (hasEmbeddings(model.options.kind)) {
     let n = 0;
@@ -554,77 +203,223 @@ export function prepareTraining(model: Model, table: FeatureTable, rowMask: Uint
       users[k] = table.userIds[r]!;
       items[k++] = table.itemIds[r]!;
     }
-    growModel(model, users, items);
+    yield* growModelWork(model, users, items);
   }
-  const set = buildTrainingSet(model, table, rowMask);
+  const set = yield* packTrainingSet(model, table, rowMask);
   return { set, stepper: new TripletStepper(model, set) };
 }
 
 /**
- * Trains `model` in place on the rows of a table (default: the training split), drawing triplets from
- * `rng`: epochs until the epoch loss changes by less than ε or maxEpochs. Warm start: call it again on a
- * grown model with the next snapshot; users and items first seen get fresh embeddings from hash(seed, id).
+ * The stop rule (method.md §6, the paper's Remark 3): every task the model learns changed its epoch loss by
+ * less than ε since the previous epoch. Not the total: a falling embedding loss and noisy task losses can
+ * cancel in it, and the slowest task must set the length.
  */
-export function trainEpochs(model: Model, table: FeatureTable, opts: TrainOptions, rng: Rng): TrainResult {
-  const o = model.options;
-  const maxEpochs = opts.maxEpochs ?? o.maxEpochs;
-  const epsilon = opts.epsilon ?? o.epsilon;
-  const rowMask = opts.rowMask ?? trainingRowMask(table);
-  const { set, stepper } = prepareTraining(model, table, rowMask);
-  const iterations = opts.iterationsPerEpoch || o.iterationsPerEpoch || set.positives;
-  const result: TrainResult = { epochs: [], stoppedBy: 'maxEpochs', iterationsPerEpoch: iterations, sampledUsers: set.userIds.length };
-  if (set.userIds.length === 0 || iterations === 0) {
-    result.stoppedBy = 'noTriplets';
-    return result;
+export function everyTaskSettled(previous: EpochLoss, current: EpochLoss, tasks: readonly ModelTask[], epsilon: number): boolean {
+  for (const t of tasks) {
+    const a = previous[t];
+    const b = current[t];
+    if (a === null || b === null || !(Math.abs(b - a) < epsilon)) return false;
   }
-  const tasks = modelTasks(o.kind);
-  const eta = o.learningRate;
-  const { start, posEnd } = set;
-  const nUsers = set.userIds.length;
-  let previous = Number.NaN;
-  // Epoch losses are sums, so the log1p terms of the logistic losses are deferred (see deferLogTerms).
-  stepper.deferLogTerms(true);
-  const deferred = new Float64Array(4);
-  for (let e = 0; e < maxEpochs; e++) {
-    let sClick = 0;
-    let sBookmark = 0;
-    let sReply = 0;
-    let sEmbedding = 0;
-    deferred.fill(0);
-    for (let it = 0; it < iterations; it++) {
+  return tasks.length > 0;
+}
+
+/**
+ * A training call that runs in slices: `run(maxSteps)` does at most that many units of work and returns
+ * whether the call is done. A unit is one triplet step, or, before the first step, one id grown or one row
+ * packed (those are cheaper than a step; they run in chunks of WORK_CHUNK). Steps cross epoch boundaries and
+ * the stop rule is applied at each. Any slicing gives the same parameters, epoch losses and random draws as
+ * one `run()`, bit for bit: the state between slices is the loop's own (epoch, iteration, loss sums, deferred
+ * log products, the Rng).
+ */
+export interface Trainer {
+  /** Whether the growth and packing are done (before, the two counts below are 0). */
+  readonly prepared: boolean;
+  /** Triplets per epoch of this call. */
+  readonly iterationsPerEpoch: number;
+  /** Users with both a click-positive and a click-negative training dyad (the sampled users). */
+  readonly sampledUsers: number;
+  /** Whether the call is done (stop rule, maxEpochs, or nothing to sample). */
+  readonly done: boolean;
+  /** Runs at most `maxSteps` units of work (default: to the end); returns `done`. */
+  run(maxSteps?: number): boolean;
+  /** The epochs so far and why the call stopped (final once done). */
+  result(): TrainResult;
+}
+
+/** The training loop's own state, once the training set is packed. */
+interface Loop {
+  set: TrainingSet;
+  stepper: TripletStepper;
+  iterations: number;
+}
+
+class SlicedTrainer implements Trainer {
+  private finished = false;
+  private stoppedBy: TrainResult['stoppedBy'] = 'maxEpochs';
+  private readonly epochs: EpochLoss[] = [];
+  private readonly tasks: readonly ModelTask[];
+  private loop: Loop | null = null;
+  // Loop state kept between slices.
+  private epochInCall = 0;
+  private iteration = 0;
+  private readonly sums = new Float64Array(4);
+  private readonly deferred = new Float64Array(4);
+  private previous: EpochLoss | null = null;
+
+  constructor(
+    private readonly model: Model,
+    private readonly preparation: Work<{ set: TrainingSet; stepper: TripletStepper }>,
+    private readonly rng: Rng,
+    private readonly maxEpochs: number,
+    private readonly epsilon: number,
+    private readonly iterationsOption: number,
+    private readonly onEpoch: ((loss: EpochLoss) => void) | undefined,
+  ) {
+    this.tasks = modelKind(model.options.kind).tasks;
+  }
+
+  get prepared(): boolean {
+    return this.loop !== null;
+  }
+
+  get iterationsPerEpoch(): number {
+    return this.loop?.iterations ?? 0;
+  }
+
+  get sampledUsers(): number {
+    return this.loop?.set.userIds.length ?? 0;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  run(maxSteps = Number.POSITIVE_INFINITY): boolean {
+    let budget = maxSteps;
+    while (this.loop === null && budget > 0) {
+      const r = this.preparation.next();
+      if (r.done === true) this.start(r.value.set, r.value.stepper);
+      else budget -= r.value;
+    }
+    const loop = this.loop;
+    if (loop === null) return false;
+    while (!this.finished && budget > 0) {
+      const steps = Math.min(budget, loop.iterations - this.iteration);
+      this.steps(loop, steps);
+      budget -= steps;
+      if (this.iteration === loop.iterations) this.endEpoch(loop);
+    }
+    return this.finished;
+  }
+
+  result(): TrainResult {
+    return { epochs: this.epochs.slice(), stoppedBy: this.stoppedBy, iterationsPerEpoch: this.iterationsPerEpoch, sampledUsers: this.sampledUsers };
+  }
+
+  /** The training set is packed: the loop can start. */
+  private start(set: TrainingSet, stepper: TripletStepper): void {
+    const iterations = this.iterationsOption || this.model.options.iterationsPerEpoch || set.positives;
+    this.loop = { set, stepper, iterations };
+    if (set.userIds.length === 0 || iterations === 0) {
+      this.stoppedBy = 'noTriplets';
+      this.finished = true;
+    } else if (this.maxEpochs <= 0) {
+      this.finished = true;
+    }
+    // Epoch losses are sums, so the log1p terms of the logistic losses are deferred (see deferLogTerms).
+    stepper.deferLogTerms(true);
+  }
+
+  /** The hot loop: `count` steps of the current epoch. */
+  private steps(loop: Loop, count: number): void {
+    const { rng, deferred } = this;
+    const { set, stepper } = loop;
+    const { start, posEnd } = set;
+    const nUsers = set.userIds.length;
+    const o = this.model.options;
+    const etaW = o.learningRateWeights / (1 + o.learningRateWeightsDecay * this.epochInCall);
+    const etaE = o.learningRateEmbeddings;
+    let sClick = this.sums[0]!;
+    let sBookmark = this.sums[1]!;
+    let sReply = this.sums[2]!;
+    let sEmbedding = this.sums[3]!;
+    let it = this.iteration;
+    const end = it + count;
+    for (; it < end; it++) {
       // u uniform among eligible users, then i+ and i− uniform among u's positives and negatives.
       const k = rng.nextInt(nUsers);
       const s0 = start[k]!;
       const pe = posEnd[k]!;
       const p = s0 + rng.nextInt(pe - s0);
       const n = pe + rng.nextInt(start[k + 1]! - pe);
-      stepper.step(k, p, n, eta);
+      stepper.step(k, p, n, etaW, etaE);
       sClick += stepper.lossClick;
       sBookmark += stepper.lossBookmark;
       sReply += stepper.lossReply;
       sEmbedding += stepper.lossEmbedding;
       if (it % DEFER_STEPS === DEFER_STEPS - 1) stepper.takeDeferredLosses(deferred);
     }
-    stepper.takeDeferredLosses(deferred);
-    const click = tasks.click ? (sClick + deferred[0]!) / iterations : null;
-    const bookmark = tasks.bookmark ? (sBookmark + deferred[1]!) / iterations : null;
-    const reply = tasks.reply ? (sReply + deferred[2]!) / iterations : null;
-    const embedding = tasks.embedding ? (sEmbedding + deferred[3]!) / iterations : null;
-    const total = (click ?? 0) + (bookmark ?? 0) + (reply ?? 0) + (embedding ?? 0);
-    const loss: EpochLoss = { epoch: model.history.length + 1, iterations, total, click, bookmark, reply, embedding };
-    model.history.push(loss);
-    result.epochs.push(loss);
-    opts.onEpoch?.(loss);
-    if (!Number.isFinite(total)) {
-      throw new DyadflowError('DF_ERR_TRAINING_DIVERGED', `training diverged at epoch ${loss.epoch}: loss ${total} (lower learningRate)`);
-    }
-    if (Math.abs(total - previous) < epsilon) {
-      result.stoppedBy = 'epsilon';
-      break;
-    }
-    previous = total;
+    this.iteration = it;
+    this.sums[0] = sClick;
+    this.sums[1] = sBookmark;
+    this.sums[2] = sReply;
+    this.sums[3] = sEmbedding;
   }
-  return result;
+
+  /** Closes an epoch: its losses, the divergence check, the stop rule. */
+  private endEpoch(loop: Loop): void {
+    const { deferred, sums, model } = this;
+    const iterations = loop.iterations;
+    loop.stepper.takeDeferredLosses(deferred);
+    const mean = {} as Record<ModelTask, number | null>;
+    MODEL_TASKS.forEach((t, slot) => {
+      mean[t] = this.tasks.includes(t) ? (sums[slot]! + deferred[slot]!) / iterations : null;
+    });
+    const total = (mean.click ?? 0) + (mean.bookmark ?? 0) + (mean.reply ?? 0) + (mean.embedding ?? 0);
+    const loss: EpochLoss = { epoch: model.history.length + 1, iterations, total, click: mean.click, bookmark: mean.bookmark, reply: mean.reply, embedding: mean.embedding };
+    model.history.push(loss);
+    this.epochs.push(loss);
+    sums.fill(0);
+    deferred.fill(0);
+    this.iteration = 0;
+    this.epochInCall++;
+    this.onEpoch?.(loss);
+    if (!Number.isFinite(total)) {
+      this.finished = true;
+      throw new DyadflowError('DF_ERR_TRAINING_DIVERGED', `training diverged at epoch ${loss.epoch}: loss ${total} (lower learningRateWeights or learningRateEmbeddings)`);
+    }
+    if (this.previous !== null && everyTaskSettled(this.previous, loss, this.tasks, this.epsilon)) {
+      this.stoppedBy = 'epsilon';
+      this.finished = true;
+    } else if (this.epochInCall >= this.maxEpochs) {
+      this.finished = true;
+    }
+    this.previous = loss;
+  }
+}
+
+/**
+ * A training call on the rows of a table (default: the training split), unstarted: `run` grows the model for
+ * the rows' users and items, packs the training set, then steps. Triplets come from `rng` (default: a fresh
+ * one from the model's seed, as trainModel). Warm start: call it again on the model with the next snapshot;
+ * users and items first seen get fresh embeddings from hash(seed, id).
+ */
+export function createTrainer(model: Model, table: FeatureTable, opts: TrainOptions = {}, rng: Rng = Rng.fromSeed(model.options.seed)): Trainer {
+  const o = model.options;
+  const rowMask = opts.rowMask ?? trainingRowMask(table);
+  if (rowMask.length !== table.length) throw new InvariantError('rowMask length differs from the table length');
+  return new SlicedTrainer(model, prepareTrainingWork(model, table, rowMask), rng, opts.maxEpochs ?? o.maxEpochs, opts.epsilon ?? o.epsilon, opts.iterationsPerEpoch ?? 0, opts.onEpoch);
+}
+
+/**
+ * Trains `model` in place on the rows of a table (default: the training split), drawing triplets from
+ * `rng`: epochs until every task's epoch loss changes by less than ε, or maxEpochs. One uninterrupted run
+ * of createTrainer.
+ */
+export function trainEpochs(model: Model, table: FeatureTable, opts: TrainOptions, rng: Rng): TrainResult {
+  const trainer = createTrainer(model, table, opts, rng);
+  trainer.run();
+  return trainer.result();
 }
 
 /** Trains a fresh model with its own seed: trainEpochs with Rng.fromSeed(model.options.seed). */

@@ -1,13 +1,15 @@
 // The training set of one training call, packed for the SGD loop (method.md §6). Eligible users are those
 // of the chosen rows with both a click-positive and a click-negative dyad, sorted by external id; each
 // user's rows follow, positives then negatives, each part by item id, so draws never depend on row order.
-// A packed row is 32 Float32 slots: x without embeddings (15 statistics, 16 standardised contextual
-// values) and, through an Int32 view of the same memory, the item's dense index and the bookmark and reply
-// labels. One random dyad is then two cache lines instead of a dozen scattered ones.
+// A packed row is 32 Float32 slots: x without embeddings (15 statistics and 16 contextual values, all
+// standardised by the model's scaler) and, through an Int32 view of the same memory, the item's dense index
+// and the bookmark and reply labels. One random dyad is then two cache lines instead of a dozen scattered ones.
 import { InvariantError } from '../errors.js';
-import { CONTEXT_WIDTH, WTL_WIDTH, type FeatureTable } from '../features/feature-table.js';
-import { BASE_WIDTH, hasEmbeddings, type Model } from './model.js';
-import { scalerTransform } from './scaler.js';
+import type { FeatureTable } from '../features/feature-table.js';
+import { BASE_WIDTH } from './layout.js';
+import { hasEmbeddings, type Model } from './model.js';
+import { scaleRow, scalerTransform } from './scaler.js';
+import { WORK_CHUNK, drain, type Work } from './work.js';
 
 /** Float32 slots per packed row (31 inputs + 1 meta word). */
 export const PACKED_WIDTH = 32;
@@ -37,6 +39,14 @@ export interface TrainingSet {
  * Throws on a duplicate (user, item) row: a dyad is one row.
  */
 export function buildTrainingSet(model: Model, table: FeatureTable, rowMask: Uint8Array): TrainingSet {
+  return drain(packTrainingSet(model, table, rowMask));
+}
+
+/**
+ * buildTrainingSet as a sliceable job (work.ts): yields every WORK_CHUNK rows packed. The passes before the
+ * packing (a few integer operations per row; a sort only for rows not in (user, item) order) run unsliced.
+ */
+export function* packTrainingSet(model: Model, table: FeatureTable, rowMask: Uint8Array): Work<TrainingSet> {
   const { userIds, itemIds, click } = table;
   let n = 0;
   let sorted = true;
@@ -91,10 +101,7 @@ export function buildTrainingSet(model: Model, table: FeatureTable, rowMask: Uin
     const r = packedOrder[p]!;
     packedRowOf[r] = p;
     const o = p * PACKED_WIDTH;
-    const s = r * WTL_WIDTH;
-    for (let j = 0; j < WTL_WIDTH; j++) xs[o + j] = table.wtl[s + j]!;
-    const c = r * CONTEXT_WIDTH;
-    for (let j = 0; j < CONTEXT_WIDTH; j++) xs[o + WTL_WIDTH + j] = (table.context[c + j]! - mean[j]!) * invStd[j]!;
+    scaleRow(table, r, mean, invStd, xs, o);
     let itemIx = 0;
     if (embeddings) {
       itemIx = model.items.indexOf(itemIds[r]!);
@@ -102,7 +109,9 @@ export function buildTrainingSet(model: Model, table: FeatureTable, rowMask: Uin
     }
     meta[o + META] = (itemIx << 2) | (table.bookmark[r] === 1 ? 2 : 0) | (table.reply[r] === 1 ? 1 : 0);
     if (click[r] === 1) positives++;
+    if (p % WORK_CHUNK === WORK_CHUNK - 1) yield WORK_CHUNK;
   }
+  yield m % WORK_CHUNK;
   const userIxs = new Int32Array(eligible.length).fill(-1);
   if (embeddings) {
     for (let k = 0; k < eligible.length; k++) {

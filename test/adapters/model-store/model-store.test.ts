@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintTable } from '../../../src/adapters/model-store/fingerprint.js';
 import { MODEL_FORMAT_VERSION, loadModel, saveModel, type ModelManifest } from '../../../src/adapters/model-store/model-store.js';
 import type { FeatureTable } from '../../../src/core/features/feature-table.js';
+import { MODEL_KINDS, modelKind } from '../../../src/core/model/kinds.js';
+import { weightLayout } from '../../../src/core/model/layout.js';
 import { cloneModel, createModel, growModel, type Model } from '../../../src/core/model/model.js';
 import { fitScaler } from '../../../src/core/model/scaler.js';
 import { trainEpochs, trainModel } from '../../../src/core/model/sgd.js';
-import { scoreClick, scoreEmbedding } from '../../../src/core/model/score.js';
+import { scoreBookmark, scoreClick, scoreEmbedding, scoreReply } from '../../../src/core/model/score.js';
 import { Rng } from '../../../src/core/random/rng.js';
 import { learnableTable } from '../../core/model/helpers.js';
 
@@ -37,7 +39,7 @@ afterAll(async () => {
 });
 
 describe('saveModel / loadModel', () => {
-  for (const kind of ['mtl', 'stl-click', 'stl-bookmark', 'stl-reply', 'stl-embedding'] as const) {
+  for (const kind of MODEL_KINDS) {
     for (const precision of ['float64', 'float32'] as const) {
       it(`${kind} (${precision}) round-trips exactly`, async () => {
         const model = createModel({ kind, precision, seed: 4, dim: 8 }, fitScaler(table));
@@ -57,9 +59,13 @@ describe('saveModel / loadModel', () => {
         expect(manifest.parent).toBeNull();
         // Only the final names remain (no .tmp files).
         expect((await readdir(dir)).sort()).toEqual(['manifest.json', 'parameters.bin']);
+        // The scaler covers all 31 inputs.
+        expect(back.scaler.mean.length).toBe(31);
         // Scores agree exactly.
-        if (kind === 'mtl' || kind === 'stl-click') expect(Array.from(scoreClick(back, table))).toEqual(Array.from(scoreClick(model, table)));
-        if (kind === 'mtl' || kind === 'stl-embedding') expect(Array.from(scoreEmbedding(back, table))).toEqual(Array.from(scoreEmbedding(model, table)));
+        const d = modelKind(kind);
+        const scorers = { click: scoreClick, bookmark: scoreBookmark, reply: scoreReply, embedding: scoreEmbedding };
+        for (const task of d.tasks) expect(Array.from(scorers[task](back, table))).toEqual(Array.from(scorers[task](model, table)));
+        if (d.embeddings) expect(Array.from(scoreEmbedding(back, table))).toEqual(Array.from(scoreEmbedding(model, table)));
       });
     }
   }
@@ -101,6 +107,31 @@ describe('saveModel / loadModel', () => {
       code: 'DF_ERR_MODEL_FORMAT',
       message: `model ${dir}: format version ${MODEL_FORMAT_VERSION + 1} is not supported; this dyadflow reads version ${MODEL_FORMAT_VERSION}`,
     });
+  });
+
+  it('refuses a version-1 model (16-column scaler) saying why', async () => {
+    const dir = join(root, 'v1');
+    await saveModel(dir, createModel({ kind: 'mtl' }), { dataFingerprint: fingerprintTable(table) });
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
+    manifest.formatVersion = 1;
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    await expect(loadModel(dir)).rejects.toMatchObject({
+      code: 'DF_ERR_MODEL_FORMAT',
+      message: `model ${dir}: format version 1 is not supported (written by an earlier dyadflow whose scaler covered only the 16 context columns; retrain the model); this dyadflow reads version 2`,
+    });
+    expect(MODEL_FORMAT_VERSION).toBe(2);
+  });
+
+  it('refuses a file whose structurally zero weights are not zero (the click intercept, U block, stack slot)', async () => {
+    for (const kind of ['mtl', 'mtl-stacking'] as const) {
+      const model = createModel({ kind, dim: 4 });
+      const zeros = weightLayout(kind, 4).zeros;
+      const at = zeros[zeros.length - 1]![0];
+      model.weights[at] = 0.5;
+      const dir = join(root, `zeros-${kind}`);
+      await saveModel(dir, model, { dataFingerprint: fingerprintTable(table) });
+      await expect(loadModel(dir)).rejects.toMatchObject({ code: 'DF_ERR_MODEL_CORRUPT', message: `model ${dir}: weight ${at} of a ${kind} model is structurally zero but is 0.5` });
+    }
   });
 
   it('refuses parameters that do not match the manifest, and a missing model', async () => {

@@ -18,7 +18,7 @@ function table(seed: number): FeatureTable {
 
 function options(l2: number[], extra: Partial<ExperimentOptions> = {}): ExperimentOptions {
   return {
-    model: { seed: 3, maxEpochs: 4, learningRate: 0.02 },
+    model: { seed: 3, maxEpochs: 4, learningRateWeights: 0.02, learningRateEmbeddings: 0.02 },
     grid: { l2, bookmarkWeight: [7], replyWeight: [5] },
     thresholdGrid: [...PAPER_THRESHOLD_GRID],
     splitSeed: 1,

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SPLIT, type FeatureTable } from '../../../src/core/features/feature-table.js';
+import { MODEL_KINDS } from '../../../src/core/model/kinds.js';
 import { cloneModel, createModel, growModel, initialEmbedding, type Model } from '../../../src/core/model/model.js';
 import { fitScaler } from '../../../src/core/model/scaler.js';
 import { trainEpochs, trainModel, type TrainResult } from '../../../src/core/model/sgd.js';
@@ -90,7 +91,7 @@ describe('MTL learns on a table where the labels depend on the features', () => 
 describe('determinism', () => {
   const table = learnableTable(5, { users: 60, items: 150, rowsPerUser: 30 });
   for (const precision of ['float64', 'float32'] as const) {
-    for (const kind of ['mtl', 'stl-click', 'stl-bookmark', 'stl-reply', 'stl-embedding'] as const) {
+    for (const kind of MODEL_KINDS) {
       it(`${kind} (${precision}): the same seed gives the same parameters bit for bit`, () => {
         const run = (): Model => {
           const m = createModel({ kind, precision, seed: 8, embeddingGradient: 'shared' }, fitScaler(table));
