@@ -18,24 +18,31 @@ export function canonicalState(s: ImplicitState): CanonicalState {
   }
   entries.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const users: CanonicalState['users'] = [];
+  const pairs: CanonicalState['pairs'] = [];
+  const p = s.pairs;
   for (let u = 0; u < s.users.size; u++) {
-    // Walk u's co-occurrence list: it must hold exactly userPairCount[u] distinct users.
+    // u's pair row: distinct other users, positive dots, the same seen from the other end.
     const co: number[] = [];
-    for (let p = s.userPairHead[u]!; p >= 0; p = s.nextPairOf(u, p)) co.push(s.users.idAt(s.otherOf(u, p)));
+    const len = p.rowLen[u]!;
+    for (let j = 0; j < len; j++) {
+      const at = p.rowOff[u]! + j;
+      const v = p.other[p.rowSeg[u]!]![at]!;
+      const packed = p.dots[p.rowSeg[u]!]![at]!;
+      const dotW = p.weighted(u, v, packed);
+      const dotB = p.binary(u, v, packed);
+      if (!(dotW > 0 && dotB > 0 && dotW >= dotB)) throw new Error(`user ${s.users.idAt(u)}: bad dots ${dotW}, ${dotB}`);
+      if (s.dotW(v, u) !== dotW || s.dotB(v, u) !== dotB) throw new Error(`pair (${s.users.idAt(u)}, ${s.users.idAt(v)}) differs by direction`);
+      co.push(s.users.idAt(v));
+      pairs.push([s.users.idAt(u), s.users.idAt(v), dotW, dotB]);
+    }
     co.sort((a, b) => a - b);
-    if (co.length !== s.userPairCount[u] || new Set(co).size !== co.length) throw new Error(`user ${s.users.idAt(u)}: broken co-occurrence list`);
+    if (co.some((id, i) => i > 0 && id === co[i - 1])) throw new Error(`user ${s.users.idAt(u)}: a pair twice in its row`);
     users.push([s.users.idAt(u), [...s.userHist.subarray(u * IM_LEVELS, (u + 1) * IM_LEVELS)], s.userNormW[u]!, s.userNormB[u]!, s.userPairCount[u]!, co]);
   }
   users.sort((a, b) => a[0] - b[0]);
   const items: CanonicalState['items'] = [];
   for (let o = 0; o < s.items.size; o++) items.push([s.items.idAt(o), s.itemUserCount[o]!]);
   items.sort((a, b) => a[0] - b[0]);
-  const pairs: CanonicalState['pairs'] = [];
-  for (let p = 0; p < s.pairCount; p++) {
-    const lo = s.users.idAt(s.pairLoIx[p]!);
-    const hi = s.users.idAt(s.pairHiIx[p]!);
-    pairs.push([lo, hi, s.pairDotW[p]!, s.pairDotB[p]!], [hi, lo, s.pairDotW[p]!, s.pairDotB[p]!]);
-  }
   pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   return { entries, users, items, pairs };
 }

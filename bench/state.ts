@@ -1,0 +1,265 @@
+// `npm run bench -- state [daemon|recsys16] [--data DIR] [--budget N] [--baseline DIST]`: the incremental
+// state of the stream (issue 11), no subsampling, every event. Events are folded week by week (ISO weeks:
+// each week's interactions, then its impressions, each as one batch fold run in slices of `--budget` work
+// units): interaction events/s and impression (user, item) pairs/s into the state, the longest slice, the
+// state's pairs and bytes per stored pair, peak RSS; the win/tie/loss features (K 50, defaults) of the last
+// week's dyads from the state before it, in slices; the checkpoint rebuild (entries only) with its longest
+// slice. `--baseline DIST` (e.g. /work/main/dist) also folds the same weeks with that build's
+// foldEvents and computes the same features with its computeFeatures, for a figure beside ours.
+// Data: --data DIR (RecSys 2016 files), else the preset generated afresh (seed 1) into a temporary folder.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { createDeadLetterMemory, loadDataset } from '../src/adapters/recsys16/index.js';
+import { run } from '../src/cli/main.js';
+import { ImpressionTableBuilder, InteractionTableBuilder, type Dataset, type ImpressionTable, type InteractionTable } from '../src/core/events/tables.js';
+import { DEFAULT_FEATURE_OPTIONS } from '../src/core/features/build-feature-table.js';
+import { WTL_WIDTH } from '../src/core/features/feature-table.js';
+import { FeatureJob } from '../src/core/features/wtl.js';
+import { FoldJob, ImplicitState } from '../src/core/matrix/implicit-state.js';
+import { isoYearWeek } from '../src/core/time/iso-week.js';
+import { peakRssBytes, report } from './util.js';
+
+const BENCH = 'state';
+
+async function obtainDataset(preset: string, dataDir: string | undefined): Promise<{ ds: Dataset; source: string }> {
+  let dir = dataDir;
+  let generated: string | null = null;
+  if (!dir) {
+    generated = await mkdtemp(join(tmpdir(), `dyadflow-bench-state-${preset}-`));
+    const quietIo = { stdout: () => {}, stderr: (s: string) => void process.stderr.write(s), isTTY: false };
+    const code = await run(['generate', '--preset', preset, '--seed', '1', '--out', generated], quietIo);
+    if (code !== 0) throw new Error(`generate --preset ${preset} failed with exit code ${code}`);
+    dir = generated;
+  }
+  try {
+    const ds = await loadDataset(dir, { deadLetters: createDeadLetterMemory(), warn: (m) => void process.stderr.write(`${m}\n`) });
+    return { ds, source: dataDir ? `${dir}, not subsampled` : `generated ${preset} seed 1, not subsampled` };
+  } finally {
+    if (generated) await rm(generated, { recursive: true, force: true });
+  }
+}
+
+interface Week {
+  yearWeek: number;
+  interactions: InteractionTable;
+  impressions: ImpressionTable;
+}
+
+/** The events by ISO week of their event time (method.md §5a), weeks ascending. */
+function byWeek(ds: Dataset): Week[] {
+  const inter = new Map<number, InteractionTableBuilder>();
+  const impr = new Map<number, ImpressionTableBuilder>();
+  const it = ds.interactions;
+  for (let i = 0; i < it.length; i++) {
+    const w = isoYearWeek(it.createdAtS[i]!);
+    let b = inter.get(w);
+    if (!b) inter.set(w, (b = new InteractionTableBuilder()));
+    b.push(it.userIds[i]!, it.itemIds[i]!, it.types[i]!, it.createdAtS[i]!);
+  }
+  const im = ds.impressions;
+  for (let i = 0; i < im.length; i++) {
+    const w = im.yearWeeks[i]!;
+    let b = impr.get(w);
+    if (!b) impr.set(w, (b = new ImpressionTableBuilder()));
+    b.push(im.userIds[i]!, im.itemIds[i]!, w);
+  }
+  const weeks = [...new Set([...inter.keys(), ...impr.keys()])].sort((a, b) => a - b);
+  return weeks.map((w) => ({
+    yearWeek: w,
+    interactions: (inter.get(w) ?? new InteractionTableBuilder(1)).finish(),
+    impressions: (impr.get(w) ?? new ImpressionTableBuilder(1)).finish(),
+  }));
+}
+
+/** The window's dyads (distinct user, item with an impression or an interaction of types 1–3), sorted by ids. */
+function windowDyads(week: Week): { userIds: Int32Array; itemIds: Int32Array } {
+  const keys: number[] = [];
+  const it = week.interactions;
+  // Ids are below 2^31 and the product below 2^53 for these presets: one exact numeric key per dyad.
+  for (let i = 0; i < it.length; i++) if (it.types[i]! >= 1 && it.types[i]! <= 3) keys.push(it.userIds[i]! * 2 ** 22 + it.itemIds[i]!);
+  const im = week.impressions;
+  for (let i = 0; i < im.length; i++) keys.push(im.userIds[i]! * 2 ** 22 + im.itemIds[i]!);
+  const sorted = Float64Array.from(keys).sort();
+  const userIds: number[] = [];
+  const itemIds: number[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) continue;
+    userIds.push(Math.floor(sorted[i]! / 2 ** 22));
+    itemIds.push(sorted[i]! % 2 ** 22);
+  }
+  return { userIds: Int32Array.from(userIds), itemIds: Int32Array.from(itemIds) };
+}
+
+/** Runs a job in slices of `budget` units; returns total and longest slice in ms. */
+function sliced(job: { run(budget: number): boolean }, budget: number): { ms: number; maxSliceMs: number; slices: number } {
+  let maxSliceMs = 0;
+  let slices = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const s0 = performance.now();
+    const done = job.run(budget);
+    const s = performance.now() - s0;
+    slices++;
+    if (s > maxSliceMs) maxSliceMs = s;
+    if (done) break;
+  }
+  return { ms: performance.now() - t0, maxSliceMs, slices };
+}
+
+const cpuS = (c0: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(c0);
+  return Math.round((c.user + c.system) / 1e4) / 100;
+};
+
+const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+
+/** Runs the benchmark. */
+export default async function main(args: string[]): Promise<void> {
+  const preset = args.find((a) => a === 'daemon' || a === 'recsys16') ?? 'daemon';
+  const dataDir = args.includes('--data') ? args[args.indexOf('--data') + 1] : undefined;
+  const budget = args.includes('--budget') ? Number(args[args.indexOf('--budget') + 1]) : 4_000_000;
+  const baseline = args.includes('--baseline') ? resolve(args[args.indexOf('--baseline') + 1]!) : undefined;
+  const withFeatures = preset !== 'recsys16' || args.includes('--features');
+  const { ds, source } = await obtainDataset(preset, dataDir);
+  const weeks = byWeek(ds);
+  const extra = { preset, source, budget, weeks: weeks.length };
+  const gc = (globalThis as { gc?: () => void }).gc;
+
+  let state = ImplicitState.empty();
+  let interactionMs = 0;
+  let impressionMs = 0;
+  let interactionEvents = 0;
+  let impressionPairs = 0;
+  let maxSliceMs = 0;
+  let contributions = 0;
+  let features: { ms: number; maxSliceMs: number; dyads: number; cpuS: number; out: Float64Array; userIds: Int32Array; itemIds: Int32Array } | null = null;
+  const c0 = process.cpuUsage();
+  for (let w = 0; w < weeks.length; w++) {
+    const week = weeks[w]!;
+    if (withFeatures && w === weeks.length - 1) {
+      // The last window's snapshot features come from the state of all weeks before it (method.md §5a).
+      const { userIds, itemIds } = windowDyads(week);
+      const userIxs = Int32Array.from(userIds, (id) => state.users.indexOf(id));
+      const itemIxs = Int32Array.from(itemIds, (id) => state.items.indexOf(id));
+      const out = new Float64Array(userIds.length * WTL_WIDTH);
+      const fc0 = process.cpuUsage();
+      const f = sliced(new FeatureJob(state, userIxs, itemIxs, DEFAULT_FEATURE_OPTIONS, out), budget);
+      features = { ...f, dyads: userIds.length, cpuS: cpuS(fc0), out, userIds, itemIds };
+    }
+    const fi = new FoldJob(state, { interactions: week.interactions });
+    const a = sliced(fi, budget);
+    const fp = new FoldJob(state, { impressions: week.impressions });
+    const b = sliced(fp, budget);
+    interactionMs += a.ms;
+    impressionMs += b.ms;
+    interactionEvents += week.interactions.length;
+    impressionPairs += week.impressions.length;
+    contributions += fi.contributions + fp.contributions;
+    maxSliceMs = Math.max(maxSliceMs, a.maxSliceMs, b.maxSliceMs);
+    process.stderr.write(
+      `week ${week.yearWeek}: ${week.interactions.length} interactions ${round(a.ms / 1000)} s, ${week.impressions.length} impression pairs ${round(b.ms / 1000)} s, pairs ${state.pairCount}\n`,
+    );
+  }
+  const foldCpuS = cpuS(c0) - (features?.cpuS ?? 0);
+  const bytes = state.bytes();
+  const pairs = state.pairCount;
+  report(BENCH, 'interaction events folded per second', Math.round(interactionEvents / (interactionMs / 1000)), 'events/s', {
+    ...extra,
+    interactionEvents,
+    seconds: round(interactionMs / 1000),
+  });
+  report(BENCH, 'impression (user, item) pairs folded per second', Math.round(impressionPairs / (impressionMs / 1000)), 'pairs/s', {
+    ...extra,
+    impressionPairs,
+    seconds: round(impressionMs / 1000),
+  });
+  report(BENCH, 'fold of all weeks', round((interactionMs + impressionMs) / 1000), 's', {
+    ...extra,
+    cpuS: round(foldCpuS, 2),
+    users: state.users.size,
+    items: state.items.size,
+    entries: state.entryCount,
+    pairs,
+    directedContributions: contributions,
+  });
+  report(BENCH, 'longest fold slice', round(maxSliceMs, 1), 'ms', extra);
+  report(BENCH, 'stored user pairs', pairs, 'pairs', { ...extra, overflowSlots: state.pairs.overflowCount });
+  report(BENCH, 'bytes per stored user pair (all pair arrays incl. index, slack, holes)', round(bytes.pairs / pairs, 2), 'B', { ...extra, pairBytes: bytes.pairs });
+  report(BENCH, 'state typed arrays', round(bytes.total / 2 ** 30, 3), 'GiB', { ...extra, ...bytes });
+  report(BENCH, 'peak RSS after the fold', round((await peakRssBytes()) / 2 ** 30, 3), 'GiB', extra);
+  if (features) {
+    report(BENCH, 'features of the last weekly window from the state before it (K 50, item, weighted, loo)', round(features.ms / 1000), 's', {
+      ...extra,
+      dyads: features.dyads,
+      cpuS: features.cpuS,
+      longestSliceMs: round(features.maxSliceMs, 1),
+    });
+  }
+
+  // Checkpoint: entries only; the rest rebuilt (the old state dropped first, as on a resume).
+  const cp = state.toCheckpoint();
+  const pairsBefore = pairs;
+  state = ImplicitState.empty();
+  gc?.();
+  const rc0 = process.cpuUsage();
+  const job = ImplicitState.rebuildJob(cp);
+  const r = sliced(job, budget);
+  if (job.state.pairCount !== pairsBefore || job.state.entryCount !== cp.entryUserIxs.length) throw new Error('rebuild differs from the folded state');
+  report(BENCH, 'checkpoint rebuild (entries only → full state)', round(r.ms / 1000), 's', {
+    ...extra,
+    cpuS: cpuS(rc0),
+    entries: cp.entryUserIxs.length,
+    longestSliceMs: round(r.maxSliceMs, 1),
+  });
+  report(BENCH, 'peak RSS', round((await peakRssBytes()) / 2 ** 30, 3), 'GiB', extra);
+
+  if (baseline) await runBaseline(baseline, weeks, features, extra);
+}
+
+/** The same fold and features with another build (e.g. main's dist), for a figure beside ours. */
+async function runBaseline(dist: string, weeks: Week[], features: { out: Float64Array; userIds: Int32Array; itemIds: Int32Array } | null, extra: Record<string, unknown>): Promise<void> {
+  type OldState = { users: { indexOf(id: number): number }; pairCount: number };
+  const matrix = (await import(pathToFileURL(join(dist, 'src/core/matrix/implicit-state.js')).href)) as {
+    ImplicitState: { empty(): OldState };
+    foldEvents(s: OldState, i: InteractionTable, p: ImpressionTable): OldState;
+  };
+  const wtl = (await import(pathToFileURL(join(dist, 'src/core/features/wtl.js')).href)) as {
+    computeFeatures(s: OldState, u: Int32Array, o: Int32Array, opts: unknown, out: Float64Array): unknown;
+  };
+  const empty = { interactions: new InteractionTableBuilder(1).finish(), impressions: new ImpressionTableBuilder(1).finish() };
+  const state = matrix.ImplicitState.empty();
+  let interactionMs = 0;
+  let impressionMs = 0;
+  let interactionEvents = 0;
+  let impressionPairs = 0;
+  for (let w = 0; w < weeks.length; w++) {
+    const week = weeks[w]!;
+    if (features && w === weeks.length - 1) {
+      const s = state as OldState & { items: { indexOf(id: number): number } };
+      const userIxs = Int32Array.from(features.userIds, (id) => s.users.indexOf(id));
+      const itemIxs = Int32Array.from(features.itemIds, (id) => s.items.indexOf(id));
+      const out = new Float64Array(features.out.length);
+      const t0 = performance.now();
+      wtl.computeFeatures(state, userIxs, itemIxs, DEFAULT_FEATURE_OPTIONS, out);
+      const ms = performance.now() - t0;
+      let differ = 0;
+      for (let j = 0; j < out.length; j++) if (!Object.is(out[j], features.out[j])) differ++;
+      report(BENCH, 'baseline: features of the last weekly window', round(ms / 1000), 's', { ...extra, baseline: dist, valuesDiffering: differ });
+    }
+    let t0 = performance.now();
+    matrix.foldEvents(state, week.interactions, empty.impressions);
+    interactionMs += performance.now() - t0;
+    t0 = performance.now();
+    matrix.foldEvents(state, empty.interactions, week.impressions);
+    impressionMs += performance.now() - t0;
+    interactionEvents += week.interactions.length;
+    impressionPairs += week.impressions.length;
+    process.stderr.write(`baseline week ${week.yearWeek}: ${round(interactionMs / 1000)} s, ${round(impressionMs / 1000)} s\n`);
+  }
+  report(BENCH, 'baseline: interaction events folded per second', Math.round(interactionEvents / (interactionMs / 1000)), 'events/s', { ...extra, baseline: dist });
+  report(BENCH, 'baseline: impression (user, item) pairs folded per second', Math.round(impressionPairs / (impressionMs / 1000)), 'pairs/s', { ...extra, baseline: dist });
+  report(BENCH, 'baseline: pairs', state.pairCount, 'pairs', { ...extra, baseline: dist });
+}
