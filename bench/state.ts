@@ -2,9 +2,9 @@
 // state of the stream (issue 11), no subsampling, every event. Events are folded week by week (ISO weeks:
 // each week's interactions, then its impressions, each as one batch fold run in slices of `--budget` work
 // units): interaction events/s and impression (user, item) pairs/s into the state, the longest slice, the
-// state's pairs and bytes per stored pair, peak RSS; the win/tie/loss features (K 50, defaults) of the last
-// week's dyads from the state before it, in slices; the checkpoint rebuild (entries only) with its longest
-// slice. `--baseline DIST` (e.g. /work/main/dist) also folds the same weeks with that build's
+// state's pairs and bytes per stored pair, peak RSS; the win/tie/loss features (K 50, defaults) of each
+// week's dyads from the state before it (the stream's snapshot features), in slices, reported for the latest
+// full week and the slowest; the checkpoint rebuild (entries only) with its longest slice. `--baseline DIST` (e.g. /work/main/dist) also folds the same weeks with that build's
 // foldEvents and computes the same features with its computeFeatures, for a figure beside ours.
 // Data: --data DIR (RecSys 2016 files), else the preset generated afresh (seed 1) into a temporary folder.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -93,20 +93,25 @@ function windowDyads(week: Week): { userIds: Int32Array; itemIds: Int32Array } {
   return { userIds: Int32Array.from(userIds), itemIds: Int32Array.from(itemIds) };
 }
 
-/** Runs a job in slices of `budget` units; returns total and longest slice in ms. */
-function sliced(job: { run(budget: number): boolean }, budget: number): { ms: number; maxSliceMs: number; slices: number } {
+/** Runs a job in slices of `budget` units; returns total and longest slice in ms (and the phase it began in). */
+function sliced(job: { run(budget: number): boolean; phaseName?: string }, budget: number): { ms: number; maxSliceMs: number; maxSlicePhase: string; slices: number } {
   let maxSliceMs = 0;
+  let maxSlicePhase = '';
   let slices = 0;
   const t0 = performance.now();
   for (;;) {
+    const phase = job.phaseName ?? '';
     const s0 = performance.now();
     const done = job.run(budget);
     const s = performance.now() - s0;
     slices++;
-    if (s > maxSliceMs) maxSliceMs = s;
+    if (s > maxSliceMs) {
+      maxSliceMs = s;
+      maxSlicePhase = phase;
+    }
     if (done) break;
   }
-  return { ms: performance.now() - t0, maxSliceMs, slices };
+  return { ms: performance.now() - t0, maxSliceMs, maxSlicePhase, slices };
 }
 
 const cpuS = (c0: NodeJS.CpuUsage): number => {
@@ -115,6 +120,14 @@ const cpuS = (c0: NodeJS.CpuUsage): number => {
 };
 
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+
+interface WeekFeatures {
+  yearWeek: number;
+  dyads: number;
+  ms: number;
+  maxSliceMs: number;
+  cpuS: number;
+}
 
 /** Runs the benchmark. */
 export default async function main(args: string[]): Promise<void> {
@@ -128,42 +141,54 @@ export default async function main(args: string[]): Promise<void> {
   const extra = { preset, source, budget, weeks: weeks.length };
   const gc = (globalThis as { gc?: () => void }).gc;
 
+  // The reference window: the latest full week (at least 80% of the largest week's dyads).
+  const dyadsPerWeek = weeks.map((w) => windowDyads(w).userIds.length);
+  const maxDyads = Math.max(...dyadsPerWeek);
+  let refWeek = weeks.length - 1;
+  while (refWeek > 1 && dyadsPerWeek[refWeek]! < 0.8 * maxDyads) refWeek--;
+
   let state = ImplicitState.empty();
   let interactionMs = 0;
   let impressionMs = 0;
   let interactionEvents = 0;
   let impressionPairs = 0;
   let maxSliceMs = 0;
+  let maxSlicePhase = '';
   let contributions = 0;
-  let features: { ms: number; maxSliceMs: number; dyads: number; cpuS: number; out: Float64Array; userIds: Int32Array; itemIds: Int32Array } | null = null;
-  const c0 = process.cpuUsage();
+  let foldCpuS = 0;
+  const featureWeeks: WeekFeatures[] = [];
+  let ref: { out: Float64Array; userIds: Int32Array; itemIds: Int32Array } | null = null;
   for (let w = 0; w < weeks.length; w++) {
     const week = weeks[w]!;
-    if (withFeatures && w === weeks.length - 1) {
-      // The last window's snapshot features come from the state of all weeks before it (method.md §5a).
+    if (withFeatures && w > 0) {
+      // A window's snapshot features come from the state of all weeks before it (method.md §5a).
       const { userIds, itemIds } = windowDyads(week);
       const userIxs = Int32Array.from(userIds, (id) => state.users.indexOf(id));
       const itemIxs = Int32Array.from(itemIds, (id) => state.items.indexOf(id));
       const out = new Float64Array(userIds.length * WTL_WIDTH);
       const fc0 = process.cpuUsage();
       const f = sliced(new FeatureJob(state, userIxs, itemIxs, DEFAULT_FEATURE_OPTIONS, out), budget);
-      features = { ...f, dyads: userIds.length, cpuS: cpuS(fc0), out, userIds, itemIds };
+      featureWeeks.push({ yearWeek: week.yearWeek, dyads: userIds.length, ms: f.ms, maxSliceMs: f.maxSliceMs, cpuS: cpuS(fc0) });
+      if (w === refWeek) ref = { out, userIds, itemIds };
+      process.stderr.write(`week ${week.yearWeek}: features of ${userIds.length} dyads ${round(f.ms / 1000)} s, longest slice ${round(f.maxSliceMs, 1)} ms\n`);
     }
+    const c0 = process.cpuUsage();
     const fi = new FoldJob(state, { interactions: week.interactions });
     const a = sliced(fi, budget);
     const fp = new FoldJob(state, { impressions: week.impressions });
     const b = sliced(fp, budget);
+    foldCpuS += cpuS(c0);
     interactionMs += a.ms;
     impressionMs += b.ms;
     interactionEvents += week.interactions.length;
     impressionPairs += week.impressions.length;
     contributions += fi.contributions + fp.contributions;
-    maxSliceMs = Math.max(maxSliceMs, a.maxSliceMs, b.maxSliceMs);
+    if (a.maxSliceMs > maxSliceMs) [maxSliceMs, maxSlicePhase] = [a.maxSliceMs, a.maxSlicePhase];
+    if (b.maxSliceMs > maxSliceMs) [maxSliceMs, maxSlicePhase] = [b.maxSliceMs, b.maxSlicePhase];
     process.stderr.write(
       `week ${week.yearWeek}: ${week.interactions.length} interactions ${round(a.ms / 1000)} s, ${week.impressions.length} impression pairs ${round(b.ms / 1000)} s, pairs ${state.pairCount}\n`,
     );
   }
-  const foldCpuS = cpuS(c0) - (features?.cpuS ?? 0);
   const bytes = state.bytes();
   const pairs = state.pairCount;
   report(BENCH, 'interaction events folded per second', Math.round(interactionEvents / (interactionMs / 1000)), 'events/s', {
@@ -185,43 +210,62 @@ export default async function main(args: string[]): Promise<void> {
     pairs,
     directedContributions: contributions,
   });
-  report(BENCH, 'longest fold slice', round(maxSliceMs, 1), 'ms', extra);
+  report(BENCH, 'longest fold slice', round(maxSliceMs, 1), 'ms', { ...extra, phase: maxSlicePhase });
   report(BENCH, 'stored user pairs', pairs, 'pairs', { ...extra, overflowSlots: state.pairs.overflowCount });
   report(BENCH, 'bytes per stored user pair (all pair arrays incl. index, slack, holes)', round(bytes.pairs / pairs, 2), 'B', { ...extra, pairBytes: bytes.pairs });
   report(BENCH, 'state typed arrays', round(bytes.total / 2 ** 30, 3), 'GiB', { ...extra, ...bytes });
   report(BENCH, 'peak RSS after the fold', round((await peakRssBytes()) / 2 ** 30, 3), 'GiB', extra);
-  if (features) {
-    report(BENCH, 'features of the last weekly window from the state before it (K 50, item, weighted, loo)', round(features.ms / 1000), 's', {
+  if (featureWeeks.length > 0) {
+    const opts = { k: 50, neighbourhood: 'item', similarity: 'weighted', leaveOneOut: true };
+    const r = featureWeeks.find((f) => f.yearWeek === weeks[refWeek]!.yearWeek)!;
+    report(BENCH, 'features of one weekly window from the state before it (latest full week)', round(r.ms / 1000), 's', {
       ...extra,
-      dyads: features.dyads,
-      cpuS: features.cpuS,
-      longestSliceMs: round(features.maxSliceMs, 1),
+      ...opts,
+      yearWeek: r.yearWeek,
+      dyads: r.dyads,
+      cpuS: r.cpuS,
+      longestSliceMs: round(r.maxSliceMs, 1),
+    });
+    const slowest = featureWeeks.reduce((x, y) => (y.ms > x.ms ? y : x));
+    report(BENCH, 'features of the slowest weekly window', round(slowest.ms / 1000), 's', {
+      ...extra,
+      ...opts,
+      yearWeek: slowest.yearWeek,
+      dyads: slowest.dyads,
+      cpuS: slowest.cpuS,
+      longestSliceMs: round(Math.max(...featureWeeks.map((f) => f.maxSliceMs)), 1),
     });
   }
 
   // Checkpoint: entries only; the rest rebuilt (the old state dropped first, as on a resume).
   const cp = state.toCheckpoint();
-  const pairsBefore = pairs;
   state = ImplicitState.empty();
   gc?.();
   const rc0 = process.cpuUsage();
   const job = ImplicitState.rebuildJob(cp);
   const r = sliced(job, budget);
-  if (job.state.pairCount !== pairsBefore || job.state.entryCount !== cp.entryUserIxs.length) throw new Error('rebuild differs from the folded state');
-  report(BENCH, 'checkpoint rebuild (entries only → full state)', round(r.ms / 1000), 's', {
+  if (job.state.pairCount !== pairs || job.state.entryCount !== cp.entryUserIxs.length) throw new Error('rebuild differs from the folded state');
+  report(BENCH, 'checkpoint rebuild (entries only -> full state)', round(r.ms / 1000), 's', {
     ...extra,
     cpuS: cpuS(rc0),
     entries: cp.entryUserIxs.length,
     longestSliceMs: round(r.maxSliceMs, 1),
+    longestSlicePhase: r.maxSlicePhase,
   });
   report(BENCH, 'peak RSS', round((await peakRssBytes()) / 2 ** 30, 3), 'GiB', extra);
 
-  if (baseline) await runBaseline(baseline, weeks, features, extra);
+  if (baseline) await runBaseline(baseline, weeks, refWeek, ref, extra);
 }
 
 /** The same fold and features with another build (e.g. main's dist), for a figure beside ours. */
-async function runBaseline(dist: string, weeks: Week[], features: { out: Float64Array; userIds: Int32Array; itemIds: Int32Array } | null, extra: Record<string, unknown>): Promise<void> {
-  type OldState = { users: { indexOf(id: number): number }; pairCount: number };
+async function runBaseline(
+  dist: string,
+  weeks: Week[],
+  refWeek: number,
+  ref: { out: Float64Array; userIds: Int32Array; itemIds: Int32Array } | null,
+  extra: Record<string, unknown>,
+): Promise<void> {
+  type OldState = { users: { indexOf(id: number): number }; items: { indexOf(id: number): number }; pairCount: number };
   const matrix = (await import(pathToFileURL(join(dist, 'src/core/matrix/implicit-state.js')).href)) as {
     ImplicitState: { empty(): OldState };
     foldEvents(s: OldState, i: InteractionTable, p: ImpressionTable): OldState;
@@ -229,7 +273,8 @@ async function runBaseline(dist: string, weeks: Week[], features: { out: Float64
   const wtl = (await import(pathToFileURL(join(dist, 'src/core/features/wtl.js')).href)) as {
     computeFeatures(s: OldState, u: Int32Array, o: Int32Array, opts: unknown, out: Float64Array): unknown;
   };
-  const empty = { interactions: new InteractionTableBuilder(1).finish(), impressions: new ImpressionTableBuilder(1).finish() };
+  const noInteractions = new InteractionTableBuilder(1).finish();
+  const noImpressions = new ImpressionTableBuilder(1).finish();
   const state = matrix.ImplicitState.empty();
   let interactionMs = 0;
   let impressionMs = 0;
@@ -237,23 +282,28 @@ async function runBaseline(dist: string, weeks: Week[], features: { out: Float64
   let impressionPairs = 0;
   for (let w = 0; w < weeks.length; w++) {
     const week = weeks[w]!;
-    if (features && w === weeks.length - 1) {
-      const s = state as OldState & { items: { indexOf(id: number): number } };
-      const userIxs = Int32Array.from(features.userIds, (id) => s.users.indexOf(id));
-      const itemIxs = Int32Array.from(features.itemIds, (id) => s.items.indexOf(id));
-      const out = new Float64Array(features.out.length);
+    if (ref && w === refWeek) {
+      const userIxs = Int32Array.from(ref.userIds, (id) => state.users.indexOf(id));
+      const itemIxs = Int32Array.from(ref.itemIds, (id) => state.items.indexOf(id));
+      const out = new Float64Array(ref.out.length);
       const t0 = performance.now();
       wtl.computeFeatures(state, userIxs, itemIxs, DEFAULT_FEATURE_OPTIONS, out);
       const ms = performance.now() - t0;
       let differ = 0;
-      for (let j = 0; j < out.length; j++) if (!Object.is(out[j], features.out[j])) differ++;
-      report(BENCH, 'baseline: features of the last weekly window', round(ms / 1000), 's', { ...extra, baseline: dist, valuesDiffering: differ });
+      for (let j = 0; j < out.length; j++) if (!Object.is(out[j], ref.out[j])) differ++;
+      report(BENCH, 'baseline: features of one weekly window (latest full week)', round(ms / 1000), 's', {
+        ...extra,
+        baseline: dist,
+        yearWeek: week.yearWeek,
+        dyads: ref.userIds.length,
+        valuesDifferingFromOurs: differ,
+      });
     }
     let t0 = performance.now();
-    matrix.foldEvents(state, week.interactions, empty.impressions);
+    matrix.foldEvents(state, week.interactions, noImpressions);
     interactionMs += performance.now() - t0;
     t0 = performance.now();
-    matrix.foldEvents(state, empty.interactions, week.impressions);
+    matrix.foldEvents(state, noInteractions, week.impressions);
     impressionMs += performance.now() - t0;
     interactionEvents += week.interactions.length;
     impressionPairs += week.impressions.length;
@@ -261,5 +311,5 @@ async function runBaseline(dist: string, weeks: Week[], features: { out: Float64
   }
   report(BENCH, 'baseline: interaction events folded per second', Math.round(interactionEvents / (interactionMs / 1000)), 'events/s', { ...extra, baseline: dist });
   report(BENCH, 'baseline: impression (user, item) pairs folded per second', Math.round(impressionPairs / (impressionMs / 1000)), 'pairs/s', { ...extra, baseline: dist });
-  report(BENCH, 'baseline: pairs', state.pairCount, 'pairs', { ...extra, baseline: dist });
+  report(BENCH, 'baseline: stored user pairs', state.pairCount, 'pairs', { ...extra, baseline: dist });
 }

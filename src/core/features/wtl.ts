@@ -144,8 +144,9 @@ export class WtlBuilder {
 }
 
 /**
- * The features of a list of dyads as a job in slices: `run(budget)` computes dyads until about `budget`
- * candidates were scanned (at least one dyad) and returns true when all are done. Slicing never changes
+ * The features of a list of dyads as a job in slices: `run(budget)` computes dyads until about `budget` units
+ * of work were done (candidates scanned, weighted: `NeighbourSelector.work`; at least one dyad) and returns true
+ * when all are done. Slicing never changes
  * the result: every dyad's row depends on the state and that dyad only.
  */
 export class FeatureJob {
@@ -170,15 +171,13 @@ export class FeatureJob {
     return this.next >= this.userIxs.length;
   }
 
-  /** Computes dyads until about `budget` candidates were scanned; returns true when all are done. */
+  /** Computes dyads until about `budget` units of work were done; returns true when all are done. */
   run(budget: number): boolean {
     const stop = this.builder.work + budget;
     const n = this.userIxs.length;
-    // Small steps, so the budget check stays close; dyads of one user stay cheap after the first.
     while (this.next < n) {
-      const end = Math.min(n, this.next + 64);
-      this.builder.compute(this.userIxs, this.itemIxs, this.next, end, this.out, this.counts, this.neighbourCounts);
-      this.next = end;
+      this.builder.compute(this.userIxs, this.itemIxs, this.next, this.next + 1, this.out, this.counts, this.neighbourCounts);
+      this.next++;
       if (this.builder.work >= stop) break;
     }
     return this.done;

@@ -38,6 +38,19 @@ export interface FoldOptions {
   maxBatchEvents?: number;
 }
 
+// Work units: one unit ≈ one pair contribution or one row slot walked (a few ns); the other steps are weighted
+// by what they cost relative to that (measured on daemon), so a budget bounds time whatever the phase.
+/** An event's two id lookups (JS Maps) and its batch slot. */
+const COST_INTERN = 40;
+/** One element of one radix pass. */
+const COST_SORT_PASS = 3;
+/** An event applied to its entry (search in the user's row, perhaps a new entry and a type change). */
+const COST_EVENT = 30;
+/** A checkpoint entry appended (entry columns, item row, histogram). */
+const COST_ENTRY = 30;
+/** A change placed in its item's group. */
+const COST_CHANGE = 8;
+
 /**
  * Scale of the weighted change in an accumulator slot: slot = ΔW·2^24 + ΔB. ΔB of one pair in one batch is at most
  * the number of items the two users share (< 2^24) and ΔW·2^24 stays below 2^53, so both are exact.
@@ -133,18 +146,19 @@ function growI32(a: Int32Array, need: number): Int32Array {
 }
 
 // Steps of the pair deltas.
-const GROUP = 0;
-const COUNT = 1;
-const FILL = 2;
-const USERS = 3;
-const PAIRS_DONE = 4;
+const GROUP_COUNT = 0;
+const GROUP_FILL = 1;
+const COUNT = 2;
+const FILL = 3;
+const USERS = 4;
+const PAIRS_DONE = 5;
 
 /**
  * Step 2 of the fold: the dot-product changes of a set of changed entries (entry index and old type mask;
  * the entries already hold their new masks). Resumable at item and user boundaries.
  */
 class PairDeltas {
-  private step = GROUP;
+  private step = GROUP_COUNT;
   private cursor = 0;
   // Changes grouped by item: changed item k is chItems[k]; its changed users chUser[chStart[k] .. chStart[k+1]).
   private nItemsChanged = 0;
@@ -179,12 +193,18 @@ class PairDeltas {
     return this.step === PAIRS_DONE;
   }
 
+  /** The current step, for progress reports. */
+  get stepName(): string {
+    return ['group', 'group', 'count', 'fill', 'users', 'done'][this.step]!;
+  }
+
   /** Does about `budget` units of work (at least one item or user); returns the work done. */
   run(budget: number): number {
     let work = 0;
     do {
       const left = Math.max(1, budget - work);
-      if (this.step === GROUP) work += this.group();
+      if (this.step === GROUP_COUNT) work += this.groupCount(left);
+      else if (this.step === GROUP_FILL) work += this.groupFill(left);
       else if (this.step === COUNT) work += this.countBuckets(left);
       else if (this.step === FILL) work += this.fillBuckets(left);
       else if (this.step === USERS) work += this.users(left);
@@ -192,15 +212,20 @@ class PairDeltas {
     return work;
   }
 
-  /** Groups the changes by item (sparse counting over the changed items only). */
-  private group(): number {
+  /** Groups the changes by item, first pass: the changed items and their change counts (sparse counting). */
+  private groupCount(budget: number): number {
     const st = this.state;
     const n = this.nCh;
     const itemSlot = this.scratch.itemSlot;
-    const chItems = new Int32Array(n);
-    const counts = new Int32Array(n + 1);
-    let k = 0;
-    for (let c = 0; c < n; c++) {
+    if (this.cursor === 0) {
+      this.chItems = new Int32Array(n);
+      this.chStart = new Int32Array(n + 1);
+    }
+    const chItems = this.chItems;
+    const counts = this.chStart;
+    let k = this.nItemsChanged;
+    const stop = Math.min(n, this.cursor + Math.ceil(budget / COST_CHANGE));
+    for (let c = this.cursor; c < stop; c++) {
       const o = st.entryItemIx[this.chE[c]!]!;
       let slot = itemSlot[o]!;
       if (slot === 0) {
@@ -210,28 +235,48 @@ class PairDeltas {
       }
       counts[slot]!++;
     }
-    for (let i = 0; i < k; i++) counts[i + 1]! += counts[i]!;
-    const fill = counts.slice(0, k);
-    this.chUser = new Int32Array(n);
-    this.chA0 = new Int8Array(n);
-    this.chA1 = new Int8Array(n);
-    for (let c = 0; c < n; c++) {
+    const work = (stop - this.cursor) * COST_CHANGE;
+    this.nItemsChanged = k;
+    this.cursor = stop;
+    if (stop === n) {
+      for (let i = 0; i < k; i++) counts[i + 1]! += counts[i]!;
+      this.bFill = counts.slice(0, k);
+      this.chUser = new Int32Array(n);
+      this.chA0 = new Int8Array(n);
+      this.chA1 = new Int8Array(n);
+      this.step = GROUP_FILL;
+      this.cursor = 0;
+    }
+    return work + 1;
+  }
+
+  /** Groups the changes by item, second pass: each change (user, old and new value) in its item's group. */
+  private groupFill(budget: number): number {
+    const st = this.state;
+    const n = this.nCh;
+    const itemSlot = this.scratch.itemSlot;
+    const fill = this.bFill;
+    const stop = Math.min(n, this.cursor + Math.ceil(budget / COST_CHANGE));
+    for (let c = this.cursor; c < stop; c++) {
       const e = this.chE[c]!;
-      const slot = itemSlot[st.entryItemIx[e]!]! - 1;
-      const at = fill[slot]!++;
+      const at = fill[itemSlot[st.entryItemIx[e]!]! - 1]!++;
       this.chUser[at] = st.entryUserIx[e]!;
       this.chA0[at] = IM_OF_MASK[this.chOld[c]!]!;
       this.chA1[at] = IM_OF_MASK[st.entryTypes[e]!]!;
     }
-    for (let i = 0; i < k; i++) itemSlot[chItems[i]!] = 0;
-    this.nItemsChanged = k;
-    this.chItems = chItems;
-    this.chStart = counts.subarray(0, k + 1);
-    this.bUsers = new Int32Array(Math.min(st.users.size, 1024));
-    this.bStart = new Int32Array(Math.min(st.users.size, 1024) + 1);
-    this.step = COUNT;
-    this.cursor = 0;
-    return n;
+    const work = (stop - this.cursor) * COST_CHANGE;
+    this.cursor = stop;
+    if (stop === n) {
+      const k = this.nItemsChanged;
+      for (let i = 0; i < k; i++) itemSlot[this.chItems[i]!] = 0;
+      this.chStart = this.chStart.subarray(0, k + 1);
+      this.bFill = new Int32Array(0);
+      this.bUsers = new Int32Array(Math.min(st.users.size, 1024));
+      this.bStart = new Int32Array(Math.min(st.users.size, 1024) + 1);
+      this.step = COUNT;
+      this.cursor = 0;
+    }
+    return work + 1;
   }
 
   /** First pass over the changed items' rows: the users with a bucket and their bucket sizes. */
@@ -310,7 +355,7 @@ class PairDeltas {
     if (this.cursor === this.nItemsChanged) {
       for (let b = 0; b < this.nBucketUsers; b++) userSlot[this.bUsers[b]!] = 0;
       this.bFill = new Int32Array(0);
-      this.orderBucketsByRow();
+      work += this.orderBucketsByRow();
       this.step = USERS;
       this.cursor = 0;
     }
@@ -321,18 +366,18 @@ class PairDeltas {
    * Visits the users in the order their pair rows lie in memory (segment, offset), so consecutive merges read
    * and write neighbouring memory (the merges are bound by memory traffic to rows no cache holds).
    */
-  private orderBucketsByRow(): void {
+  private orderBucketsByRow(): number {
     const n = this.nBucketUsers;
     const pairs = this.state.pairs;
-    const keys = new Float64Array(n);
-    // segment·2^32 + offset: exact below 2^53 (fewer than 2^21 segments).
+    const segs = new Int32Array(n);
+    const offs = new Int32Array(n);
     for (let b = 0; b < n; b++) {
       const u = this.bUsers[b]!;
-      keys[b] = pairs.rowSeg[u]! * 4294967296 + pairs.rowOff[u]!;
+      segs[b] = pairs.rowSeg[u]!;
+      offs[b] = pairs.rowOff[u]!;
     }
-    const order = Int32Array.from({ length: n }, (_, b) => b);
-    order.sort((a, b) => keys[a]! - keys[b]! || a - b);
-    this.order = order;
+    this.order = sortByPair(segs, offs, n);
+    return n * 4 * COST_SORT_PASS;
   }
 
   /** Per bucket user: the dot-product changes with every other user in the accumulator, then one row merge. */
@@ -550,6 +595,12 @@ export class FoldJob {
     return this.phase === DONE;
   }
 
+  /** The current phase, for progress reports. */
+  get phaseName(): string {
+    const name = ['collect', 'entries', 'pairs', 'finish', 'done'][this.phase]!;
+    return this.pairDeltas ? `${name}/${this.pairDeltas.stepName}` : name;
+  }
+
   /** Does about `budget` units of work (always some progress); returns true when the fold is complete. */
   run(budget: number): boolean {
     let work = 0;
@@ -617,6 +668,7 @@ export class FoldJob {
         if (keepI && keepI[i] === 0) continue;
         const type = inter.types[i]!;
         if (type < 1 || type > 3) continue;
+        work += COST_INTERN;
         this.push(st.users.intern(inter.userIds[i]!), st.items.intern(inter.itemIds[i]!), 1 << (type - 1), inter.createdAtS[i]!);
       }
     }
@@ -625,6 +677,7 @@ export class FoldJob {
         const i = this.pNext++;
         work++;
         if (keepP && keepP[i] === 0) continue;
+        work += COST_INTERN;
         const yw = impr.yearWeeks[i]!;
         if (yw !== this.lastWeek) {
           this.lastWeek = yw;
@@ -652,7 +705,7 @@ export class FoldJob {
       }
       this.events += this.n;
       this.phase = ENTRIES;
-      work += this.n;
+      work += this.n * 4 * COST_SORT_PASS;
     }
     return work;
   }
@@ -734,7 +787,7 @@ export class FoldJob {
     }
     if (nNew > 0) this.insertEntries(u, nNew);
     this.newEntries += nNew;
-    return to - from + nNew + 1;
+    return (to - from) * COST_EVENT + 1;
   }
 
   /** Merges u's new (item, entry) pairs (sorted by item, none already present) into its sorted entry row. */
@@ -789,19 +842,25 @@ export class FoldJob {
 
 // Phases of a rebuild.
 const R_ENTRIES = 0;
-const R_USER_ROWS = 1;
-const R_PAIRS = 2;
-const R_FINISH = 3;
-const R_DONE = 4;
+const R_SCATTER = 1;
+const R_USER_ROWS = 2;
+const R_PAIRS = 3;
+const R_FINISH = 4;
+const R_DONE = 5;
 
 /**
- * The restore of a checkpoint (entries only) as a job: the entries in their stored order, the users' entry
- * rows, then every dot product by the pair step of the batch fold (every positive entry a change from 0).
+ * The restore of a checkpoint (entries only) as a job: the entries in their stored order (with per-user counts),
+ * the entries grouped by user (a counting sort, in slices), each user's entry row sorted by item, then every dot
+ * product by the pair step of the batch fold (every positive entry a change from 0).
  */
 export class RebuildJob {
   private phase = R_ENTRIES;
   private cursor = 0;
-  private perm: Int32Array = new Int32Array(0);
+  // Entries grouped by user: byUser[userStart[u] .. userStart[u + 1]).
+  private userStart: Int32Array = new Int32Array(0);
+  private byUser: Int32Array = new Int32Array(0);
+  private fill: Int32Array = new Int32Array(0);
+  private sortKeys: Float64Array = new Float64Array(0);
   private nCh = 0;
   private chE: Int32Array = new Int32Array(0);
   private pairDeltas: PairDeltas | null = null;
@@ -820,9 +879,11 @@ export class RebuildJob {
     for (let i = 0; i < cp.userIds.length; i++) state.users.intern(cp.userIds[i]!);
     for (let i = 0; i < cp.itemIds.length; i++) state.items.intern(cp.itemIds[i]!);
     invariant(state.users.size === cp.userIds.length && state.items.size === cp.itemIds.length, 'checkpoint ids are not distinct');
+    invariant(cp.itemIds.length * Math.max(1, ne) < Number.MAX_SAFE_INTEGER, 'too many items × entries for the rebuild sort key');
     state.ensureUsers(state.users.size);
     state.ensureItems(state.items.size);
     this.chE = new Int32Array(ne);
+    this.userStart = new Int32Array(state.users.size + 1);
     state.activeJob = this;
   }
 
@@ -831,12 +892,19 @@ export class RebuildJob {
     return this.phase === R_DONE;
   }
 
+  /** The current phase, for progress reports. */
+  get phaseName(): string {
+    const name = ['entries', 'group', 'user rows', 'pairs', 'finish', 'done'][this.phase]!;
+    return this.pairDeltas ? `${name}/${this.pairDeltas.stepName}` : name;
+  }
+
   /** Does about `budget` units of work (always some progress); returns true when the state is complete. */
   run(budget: number): boolean {
     let work = 0;
     while (this.phase !== R_DONE) {
       const left = Math.max(1, budget - work);
       if (this.phase === R_ENTRIES) work += this.entries(left);
+      else if (this.phase === R_SCATTER) work += this.scatter(left);
       else if (this.phase === R_USER_ROWS) work += this.userRows(left);
       else if (this.phase === R_PAIRS) {
         const pd = this.pairDeltas!;
@@ -859,15 +927,15 @@ export class RebuildJob {
     return this.phase === R_DONE;
   }
 
+  /** Appends the entries in their stored order (item rows follow it), counting them per user. */
   private entries(budget: number): number {
     const cp = this.cp;
     const st = this.state;
     const nu = st.users.size;
     const ni = st.items.size;
     const ne = cp.entryUserIxs.length;
-    let work = 0;
-    while (this.cursor < ne && work < budget) {
-      const e = this.cursor++;
+    const stop = Math.min(ne, this.cursor + Math.ceil(budget / COST_ENTRY));
+    for (let e = this.cursor; e < stop; e++) {
       const u = cp.entryUserIxs[e]!;
       const o = cp.entryItemIxs[e]!;
       const mask = cp.entryTypes[e]!;
@@ -878,48 +946,77 @@ export class RebuildJob {
         st.setMask(e, mask);
         this.chE[this.nCh++] = e;
       }
-      work++;
+      this.userStart[u + 1]!++;
     }
-    if (this.cursor === ne) {
-      this.perm = sortByPair(cp.entryUserIxs, cp.entryItemIxs, ne);
+    const work = (stop - this.cursor) * COST_ENTRY + 1;
+    this.cursor = stop;
+    if (stop === ne) {
+      const us = this.userStart;
+      for (let u = 0; u < nu; u++) us[u + 1]! += us[u]!;
+      this.fill = us.slice(0, nu);
+      this.byUser = new Int32Array(ne);
       this.cursor = 0;
-      this.phase = R_USER_ROWS;
-      work += ne;
+      this.phase = R_SCATTER;
+      return work + nu;
     }
     return work;
   }
 
-  /** Each user's entry row, from the entries sorted by (user, item); a repeated dyad is a broken checkpoint. */
+  /** Groups the entry indices by user (the scatter of a counting sort). */
+  private scatter(budget: number): number {
+    const users = this.cp.entryUserIxs;
+    const ne = users.length;
+    const stop = Math.min(ne, this.cursor + Math.ceil(budget / 2));
+    for (let e = this.cursor; e < stop; e++) this.byUser[this.fill[users[e]!]!++] = e;
+    const work = (stop - this.cursor) * 2 + 1;
+    this.cursor = stop;
+    if (stop === ne) {
+      this.fill = new Int32Array(0);
+      this.cursor = 0;
+      this.phase = R_USER_ROWS;
+    }
+    return work;
+  }
+
+  /** Each user's entry row, sorted by item; a repeated dyad is a broken checkpoint. */
   private userRows(budget: number): number {
     const cp = this.cp;
     const rows = this.state.userEntries;
-    const perm = this.perm;
-    const ne = perm.length;
+    const nu = this.state.users.size;
     let work = 0;
-    while (this.cursor < ne && work < budget) {
-      const u = cp.entryUserIxs[perm[this.cursor]!]!;
-      let g = this.cursor + 1;
-      while (g < ne && cp.entryUserIxs[perm[g]!] === u) g++;
-      const n = g - this.cursor;
+    while (this.cursor < nu && work < budget) {
+      const u = this.cursor++;
+      const from = this.userStart[u]!;
+      const n = this.userStart[u + 1]! - from;
+      if (n === 0) continue;
+      // item·E + entry (E = number of entries): one exact double per entry while items·E < 2^53 (checked).
+      if (this.sortKeys.length < n) this.sortKeys = new Float64Array(Math.max(n, 2 * this.sortKeys.length));
+      const keys = this.sortKeys.subarray(0, n);
+      const scale = this.byUser.length;
+      for (let i = 0; i < n; i++) {
+        const e = this.byUser[from + i]!;
+        keys[i] = cp.entryItemIxs[e]! * scale + e;
+      }
+      keys.sort();
       rows.relocate(u, rows.capacityFor(n));
       const item = rows.item[rows.rowSeg[u]!]!;
       const entry = rows.entry[rows.rowSeg[u]!]!;
       let k = rows.rowOff[u]!;
       let last = -1;
-      for (let i = this.cursor; i < g; i++) {
-        const e = perm[i]!;
-        const o = cp.entryItemIxs[e]!;
+      for (let i = 0; i < n; i++) {
+        const o = Math.floor(keys[i]! / scale);
         invariant(o !== last, `checkpoint has the dyad (${u}, ${o}) twice`);
         last = o;
         item[k] = o;
-        entry[k++] = e;
+        entry[k++] = keys[i]! - o * scale;
       }
       rows.setLength(u, n);
-      work += n + 1;
-      this.cursor = g;
+      work += n * 8 + 1;
     }
-    if (this.cursor === ne) {
-      this.perm = new Int32Array(0);
+    if (this.cursor === nu) {
+      this.byUser = new Int32Array(0);
+      this.userStart = new Int32Array(0);
+      this.sortKeys = new Float64Array(0);
       if (this.state.tracksPairs && this.nCh > 0) {
         this.pairDeltas = new PairDeltas(this.state, scratchOf(this.state), this.chE, new Uint8Array(this.nCh), this.nCh);
         this.phase = R_PAIRS;

@@ -45,6 +45,15 @@ export interface ImplicitStateCheckpoint {
   entryFirstSeenS: Float64Array;
 }
 
+/** How a state stores its rows (results never depend on it). */
+export interface StateOptions {
+  /**
+   * Slots per slab segment (row-slab.ts; default 2^21–2^22). Tests use a handful, so that row moves, dedicated
+   * segments and compaction happen on tiny inputs.
+   */
+  slabSegmentSize?: number;
+}
+
 /** Bytes of the state's typed arrays, by part (`pairs` is everything that stores user pairs). */
 export interface StateBytes {
   entries: number;
@@ -106,11 +115,11 @@ export class ImplicitState {
   entryItemPos: Int32Array = new Int32Array(16);
 
   /** Per user: (item, entry) sorted by item. */
-  readonly userEntries = new EntrySlab();
+  readonly userEntries: EntrySlab;
   /** Per item: (user, IM) in arrival order. */
-  readonly itemUsers = new ItemUserSlab();
+  readonly itemUsers: ItemUserSlab;
   /** Per user: (other user, packed weighted and binary dots), unsorted; dots > 0 only. */
-  readonly pairs = new PairSlab();
+  readonly pairs: PairSlab;
 
   // Per user: IM histogram (×7) and squared norms.
   userHist: Int32Array = new Int32Array(16 * IM_LEVELS);
@@ -133,13 +142,17 @@ export class ImplicitState {
   private dotViewW: DotView | null = null;
   private dotViewB: DotView | null = null;
 
-  private constructor(tracksPairs: boolean) {
+  private constructor(tracksPairs: boolean, options: StateOptions) {
     this.tracksPairs = tracksPairs;
+    const seg = options.slabSegmentSize;
+    this.userEntries = seg === undefined ? new EntrySlab() : new EntrySlab(seg);
+    this.itemUsers = seg === undefined ? new ItemUserSlab() : new ItemUserSlab(seg);
+    this.pairs = seg === undefined ? new PairSlab() : new PairSlab(seg);
   }
 
   /** An empty state; `pairs: false` skips the user-user dot products (no neighbours can be selected from it). */
-  static empty(options: { pairs?: boolean } = {}): ImplicitState {
-    return new ImplicitState(options.pairs ?? true);
+  static empty(options: StateOptions & { pairs?: boolean } = {}): ImplicitState {
+    return new ImplicitState(options.pairs ?? true, options);
   }
 
   /** Number of users with an entry for each item (by item index). */
@@ -424,15 +437,15 @@ export class ImplicitState {
   }
 
   /** Restores a state from a checkpoint in one go; O(entries + the pair work of one batch of all of them). */
-  static fromCheckpoint(cp: ImplicitStateCheckpoint): ImplicitState {
-    const job = ImplicitState.rebuildJob(cp);
+  static fromCheckpoint(cp: ImplicitStateCheckpoint, options: StateOptions = {}): ImplicitState {
+    const job = ImplicitState.rebuildJob(cp, options);
     job.run(Infinity);
     return job.state;
   }
 
   /** The restore of a checkpoint as a job that runs in slices (`run(budget)`); its `state` is ready when done. */
-  static rebuildJob(cp: ImplicitStateCheckpoint): RebuildJob {
-    return new RebuildJob(cp, new ImplicitState(cp.tracksPairs));
+  static rebuildJob(cp: ImplicitStateCheckpoint, options: StateOptions = {}): RebuildJob {
+    return new RebuildJob(cp, new ImplicitState(cp.tracksPairs, options));
   }
 }
 

@@ -77,7 +77,10 @@ export class NeighbourSelector {
   private readonly userIds: Int32Array;
   private readonly norms: Int32Array;
   private readonly version: number;
-  /** Candidates scanned so far (a work figure for slicing). */
+  /**
+   * Work done so far, for slicing: candidates scanned, weighted by their cost relative to one unit of the
+   * batch fold (a few ns), plus a fixed cost per dyad, so one budget bounds time in both.
+   */
   work = 0;
   // Per-user scratch: u's co-occurrence list, and dot(u, v) by v (0 = not co-occurring).
   private curUser = -1;
@@ -179,7 +182,7 @@ export class NeighbourSelector {
       dotOf[v] = d;
     }
     this.coCount = n;
-    this.work += n;
+    this.work += this.global ? 6 * n : 2 * n;
     if (this.global) this.rankUser();
   }
 
@@ -210,6 +213,7 @@ export class NeighbourSelector {
    */
   select(userIx: number, itemIx: number): number {
     invariant(this.state.version === this.version, 'the state changed since this selector was built');
+    this.work += 100;
     this.heapSize = 0;
     if (userIx < 0) return 0;
     const st = this.state;
@@ -240,7 +244,7 @@ export class NeighbourSelector {
     const end = start + rows.rowLen[itemIx]!;
     // The contiguous item list costs a few ns per user, a binary search of the co-occurrence path ~10×.
     if (end - start <= 8 * this.coCount) {
-      this.work += end - start;
+      this.work += 2 * (end - start);
       const dotOf = this.dotOf;
       const users = rows.user[rows.rowSeg[itemIx]!]!;
       const ims = rows.im[rows.rowSeg[itemIx]!]!;
@@ -253,7 +257,7 @@ export class NeighbourSelector {
         this.offer(v, dot - a * b, norms[v]! - b * b, s);
       }
     } else {
-      this.work += 8 * this.coCount;
+      this.work += 16 * this.coCount;
       for (let i = 0; i < this.coCount; i++) {
         const v = this.coUser[i]!;
         const f = st.entryOf(v, itemIx);
@@ -277,7 +281,7 @@ export class NeighbourSelector {
     const end = itemIx >= 0 ? start + rows.rowLen[itemIx]! : 0;
     const users = rows.user[itemIx >= 0 ? rows.rowSeg[itemIx]! : 0]!;
     const ims = rows.im[itemIx >= 0 ? rows.rowSeg[itemIx]! : 0]!;
-    this.work += end - start;
+    this.work += 3 * (end - start);
     for (let j = start; j < end; j++) mark[users[j]!] = ims[j]! + 1;
     // Members of C re-scored without column o, kept sorted best first, at most K of them.
     let nc = 0;
