@@ -21,7 +21,7 @@
 import { invariant } from '../errors.js';
 import type { ImpressionTable, InteractionTable } from '../events/tables.js';
 import { isoWeekStartS } from '../time/iso-week.js';
-import { IM_OF_MASK } from './im.js';
+import { IM_LEVELS, IM_OF_MASK } from './im.js';
 import type { ImplicitState, ImplicitStateCheckpoint } from './implicit-state.js';
 
 /** The events of one fold: either table may be empty; masks select rows by a non-zero value. */
@@ -46,8 +46,8 @@ const COST_INTERN = 40;
 const COST_SORT_PASS = 3;
 /** An event applied to its entry (search in the user's row, perhaps a new entry and a type change). */
 const COST_EVENT = 30;
-/** A checkpoint entry appended (entry columns, item row, histogram). */
-const COST_ENTRY = 30;
+/** A checkpoint entry counted, or placed in its item's row and its user's group (random accesses). */
+const COST_ENTRY = 10;
 /** A change placed in its item's group. */
 const COST_CHANGE = 8;
 
@@ -282,17 +282,16 @@ class PairDeltas {
   /** First pass over the changed items' rows: the users with a bucket and their bucket sizes. */
   private countBuckets(budget: number): number {
     const items = this.state.itemUsers;
+    const positives = this.state.itemPositiveCount;
     const userSlot = this.scratch.userSlot;
     let work = 0;
     while (this.cursor < this.nItemsChanged && work < budget) {
       const o = this.chItems[this.cursor++]!;
       const seg = items.rowSeg[o]!;
       const off = items.rowOff[o]!;
-      const end = off + items.rowLen[o]!;
+      const end = off + positives[o]!;
       const users = items.user[seg]!;
-      const ims = items.im[seg]!;
       for (let j = off; j < end; j++) {
-        if (ims[j] === 0) continue;
         const v = users[j]!;
         let slot = userSlot[v]!;
         if (slot === 0) {
@@ -325,6 +324,7 @@ class PairDeltas {
   /** Second pass: each positive user of each changed item gets (item, new value, old value) in its bucket. */
   private fillBuckets(budget: number): number {
     const items = this.state.itemUsers;
+    const positives = this.state.itemPositiveCount;
     const userSlot = this.scratch.userSlot;
     const mark = this.scratch.userMark;
     let work = 0;
@@ -336,12 +336,11 @@ class PairDeltas {
       for (let c = c0; c < c1; c++) mark[this.chUser[c]!] = this.chA0[c]! + 1;
       const seg = items.rowSeg[o]!;
       const off = items.rowOff[o]!;
-      const end = off + items.rowLen[o]!;
+      const end = off + positives[o]!;
       const users = items.user[seg]!;
       const ims = items.im[seg]!;
       for (let j = off; j < end; j++) {
         const s = ims[j]!;
-        if (s === 0) continue;
         const v = users[j]!;
         const at = this.bFill[userSlot[v]! - 1]!++;
         this.bItem[at] = k;
@@ -420,14 +419,13 @@ class PairDeltas {
         const dB = a0u === 0 ? 1 : 0;
         const seg = items.rowSeg[o]!;
         const off = items.rowOff[o]!;
-        const rowEnd = off + items.rowLen[o]!;
+        const rowEnd = off + st.itemPositiveCount[o]!;
         const users = items.user[seg]!;
         const ims = items.im[seg]!;
         for (let j = off; j < rowEnd; j++) {
-          const s = ims[j]!;
-          if (s === 0) continue;
           const v = users[j]!;
           if (v === u) continue;
+          const s = ims[j]!;
           const before = acc[v]!;
           if (before === 0) touched[t++] = v;
           acc[v] = before + dW * s + dB;
@@ -841,28 +839,32 @@ export class FoldJob {
 }
 
 // Phases of a rebuild.
-const R_ENTRIES = 0;
-const R_SCATTER = 1;
-const R_USER_ROWS = 2;
-const R_PAIRS = 3;
-const R_FINISH = 4;
-const R_DONE = 5;
+const R_COUNT = 0;
+const R_ALLOCATE = 1;
+const R_FILL = 2;
+const R_USER_ROWS = 3;
+const R_PAIRS = 4;
+const R_FINISH = 5;
+const R_DONE = 6;
 
 /**
- * The restore of a checkpoint (entries only) as a job: the entries in their stored order (with per-user counts),
- * the entries grouped by user (a counting sort, in slices), each user's entry row sorted by item, then every dot
- * product by the pair step of the batch fold (every positive entry a change from 0).
+ * The restore of a checkpoint (entries only) as a job: the entry columns copied; one pass counting entries per
+ * user and per item (histograms and norms on the way); each item's row allocated once and filled, positive
+ * entries first; the entries grouped by user (a counting sort) and each user's entry row sorted by item; then
+ * every dot product by the pair step of the batch fold (every positive entry a change from 0).
  */
 export class RebuildJob {
-  private phase = R_ENTRIES;
+  private phase = R_COUNT;
   private cursor = 0;
-  // Entries grouped by user: byUser[userStart[u] .. userStart[u + 1]).
-  private userStart: Int32Array = new Int32Array(0);
+  // Per user: entries byUser[userStart[u] .. userStart[u + 1]); per item: where its next positive / zero goes.
+  private userStart: Int32Array;
   private byUser: Int32Array = new Int32Array(0);
-  private fill: Int32Array = new Int32Array(0);
+  private itemLen: Int32Array;
+  private positiveAt: Int32Array = new Int32Array(0);
+  private zeroAt: Int32Array = new Int32Array(0);
   private sortKeys: Float64Array = new Float64Array(0);
   private nCh = 0;
-  private chE: Int32Array = new Int32Array(0);
+  private readonly chE: Int32Array;
   private pairDeltas: PairDeltas | null = null;
   /** Directed pair contributions summed (a work figure). */
   contributions = 0;
@@ -882,8 +884,10 @@ export class RebuildJob {
     invariant(cp.itemIds.length * Math.max(1, ne) < Number.MAX_SAFE_INTEGER, 'too many items × entries for the rebuild sort key');
     state.ensureUsers(state.users.size);
     state.ensureItems(state.items.size);
+    state.setEntries(cp.entryUserIxs, cp.entryItemIxs, cp.entryTypes, cp.entryFirstSeenS);
     this.chE = new Int32Array(ne);
     this.userStart = new Int32Array(state.users.size + 1);
+    this.itemLen = new Int32Array(state.items.size);
     state.activeJob = this;
   }
 
@@ -894,7 +898,7 @@ export class RebuildJob {
 
   /** The current phase, for progress reports. */
   get phaseName(): string {
-    const name = ['entries', 'group', 'user rows', 'pairs', 'finish', 'done'][this.phase]!;
+    const name = ['count', 'allocate', 'fill', 'user rows', 'pairs', 'finish', 'done'][this.phase]!;
     return this.pairDeltas ? `${name}/${this.pairDeltas.stepName}` : name;
   }
 
@@ -903,8 +907,9 @@ export class RebuildJob {
     let work = 0;
     while (this.phase !== R_DONE) {
       const left = Math.max(1, budget - work);
-      if (this.phase === R_ENTRIES) work += this.entries(left);
-      else if (this.phase === R_SCATTER) work += this.scatter(left);
+      if (this.phase === R_COUNT) work += this.count(left);
+      else if (this.phase === R_ALLOCATE) work += this.allocate(left);
+      else if (this.phase === R_FILL) work += this.fill(left);
       else if (this.phase === R_USER_ROWS) work += this.userRows(left);
       else if (this.phase === R_PAIRS) {
         const pd = this.pairDeltas!;
@@ -927,51 +932,97 @@ export class RebuildJob {
     return this.phase === R_DONE;
   }
 
-  /** Appends the entries in their stored order (item rows follow it), counting them per user. */
-  private entries(budget: number): number {
+  /** Checks each entry; counts entries per user and item and positives per item; histograms and norms. */
+  private count(budget: number): number {
     const cp = this.cp;
     const st = this.state;
     const nu = st.users.size;
     const ni = st.items.size;
     const ne = cp.entryUserIxs.length;
+    const hist = st.userHist;
+    const normW = st.userNormW;
+    const normB = st.userNormB;
+    const positives = st.itemPositiveCount;
     const stop = Math.min(ne, this.cursor + Math.ceil(budget / COST_ENTRY));
     for (let e = this.cursor; e < stop; e++) {
       const u = cp.entryUserIxs[e]!;
       const o = cp.entryItemIxs[e]!;
       const mask = cp.entryTypes[e]!;
-      const t = cp.entryFirstSeenS[e]!;
-      invariant(u >= 0 && u < nu && o >= 0 && o < ni && mask <= 7 && Number.isFinite(t), `checkpoint entry ${e} is out of range`);
-      st.appendEntry(u, o, t);
+      invariant(u >= 0 && u < nu && o >= 0 && o < ni && mask <= 7 && Number.isFinite(cp.entryFirstSeenS[e]), `checkpoint entry ${e} is out of range`);
+      const im = IM_OF_MASK[mask]!;
+      hist[u * IM_LEVELS + im]!++;
+      this.userStart[u + 1]!++;
+      this.itemLen[o]!++;
       if (mask !== 0) {
-        st.setMask(e, mask);
+        normW[u]! += im * im;
+        normB[u]!++;
+        positives[o]!++;
         this.chE[this.nCh++] = e;
       }
-      this.userStart[u + 1]!++;
     }
     const work = (stop - this.cursor) * COST_ENTRY + 1;
     this.cursor = stop;
     if (stop === ne) {
       const us = this.userStart;
       for (let u = 0; u < nu; u++) us[u + 1]! += us[u]!;
-      this.fill = us.slice(0, nu);
-      this.byUser = new Int32Array(ne);
+      this.positiveAt = new Int32Array(ni);
+      this.zeroAt = positives.slice(0, ni);
       this.cursor = 0;
-      this.phase = R_SCATTER;
+      this.phase = R_ALLOCATE;
       return work + nu;
     }
     return work;
   }
 
-  /** Groups the entry indices by user (the scatter of a counting sort). */
-  private scatter(budget: number): number {
-    const users = this.cp.entryUserIxs;
-    const ne = users.length;
-    const stop = Math.min(ne, this.cursor + Math.ceil(budget / 2));
-    for (let e = this.cursor; e < stop; e++) this.byUser[this.fill[users[e]!]!++] = e;
-    const work = (stop - this.cursor) * 2 + 1;
+  /** Each item's row, allocated once at its final length (plus the usual growth slack). */
+  private allocate(budget: number): number {
+    const rows = this.state.itemUsers;
+    const ni = this.state.items.size;
+    const stop = Math.min(ni, this.cursor + Math.ceil(budget / 4));
+    for (let o = this.cursor; o < stop; o++) {
+      const n = this.itemLen[o]!;
+      if (n === 0) continue;
+      rows.relocate(o, rows.capacityFor(n));
+      rows.setLength(o, n);
+    }
+    const work = (stop - this.cursor) * 4 + 1;
+    this.cursor = stop;
+    if (stop === ni) {
+      this.itemLen = new Int32Array(0);
+      this.cursor = 0;
+      this.phase = R_FILL;
+    }
+    return work;
+  }
+
+  /** Places each entry in its item's row (positives first) and in its user's group. */
+  private fill(budget: number): number {
+    const cp = this.cp;
+    const st = this.state;
+    const rows = st.itemUsers;
+    const ne = cp.entryUserIxs.length;
+    if (this.cursor === 0) this.byUser = new Int32Array(ne);
+    const userFill = this.userStart;
+    const stop = Math.min(ne, this.cursor + Math.ceil(budget / COST_ENTRY));
+    for (let e = this.cursor; e < stop; e++) {
+      const u = cp.entryUserIxs[e]!;
+      const o = cp.entryItemIxs[e]!;
+      const mask = cp.entryTypes[e]!;
+      const slot = mask !== 0 ? this.positiveAt[o]!++ : this.zeroAt[o]!++;
+      const seg = rows.rowSeg[o]!;
+      const at = rows.rowOff[o]! + slot;
+      rows.user[seg]![at] = u;
+      rows.im[seg]![at] = IM_OF_MASK[mask]!;
+      rows.entry[seg]![at] = e;
+      st.entryItemPos[e] = slot;
+      // userStart[u] walks up to userStart[u + 1] here; userRows takes it back down.
+      this.byUser[userFill[u]!++] = e;
+    }
+    const work = (stop - this.cursor) * COST_ENTRY + 1;
     this.cursor = stop;
     if (stop === ne) {
-      this.fill = new Int32Array(0);
+      this.positiveAt = new Int32Array(0);
+      this.zeroAt = new Int32Array(0);
       this.cursor = 0;
       this.phase = R_USER_ROWS;
     }
@@ -983,16 +1034,17 @@ export class RebuildJob {
     const cp = this.cp;
     const rows = this.state.userEntries;
     const nu = this.state.users.size;
+    const scale = this.byUser.length;
     let work = 0;
     while (this.cursor < nu && work < budget) {
       const u = this.cursor++;
-      const from = this.userStart[u]!;
-      const n = this.userStart[u + 1]! - from;
+      // After fill, userStart[u] is where u's group ends: it starts where u − 1's ended.
+      const from = u === 0 ? 0 : this.userStart[u - 1]!;
+      const n = this.userStart[u]! - from;
       if (n === 0) continue;
       // item·E + entry (E = number of entries): one exact double per entry while items·E < 2^53 (checked).
       if (this.sortKeys.length < n) this.sortKeys = new Float64Array(Math.max(n, 2 * this.sortKeys.length));
       const keys = this.sortKeys.subarray(0, n);
-      const scale = this.byUser.length;
       for (let i = 0; i < n; i++) {
         const e = this.byUser[from + i]!;
         keys[i] = cp.entryItemIxs[e]! * scale + e;

@@ -69,10 +69,17 @@ export interface DotView {
   readonly [handle: number]: number;
 }
 
+// Growth by half: entry columns are the state's largest arrays after the pair rows (19M entries on recsys16),
+// and doubling left 40% of them unused.
+function grownLength(length: number, need: number): number {
+  let n = Math.max(16, Math.ceil(length * 1.5));
+  while (n < need) n = Math.ceil(n * 1.5);
+  return n;
+}
+
 function growI32(a: Int32Array, need: number, fill = 0): Int32Array {
   if (need <= a.length) return a;
-  let n = Math.max(16, a.length * 2);
-  while (n < need) n *= 2;
+  const n = grownLength(a.length, need);
   const b = new Int32Array(n);
   if (fill !== 0) b.fill(fill, a.length);
   b.set(a);
@@ -81,8 +88,7 @@ function growI32(a: Int32Array, need: number, fill = 0): Int32Array {
 
 function growU8(a: Uint8Array, need: number): Uint8Array {
   if (need <= a.length) return a;
-  let n = Math.max(16, a.length * 2);
-  while (n < need) n *= 2;
+  const n = grownLength(a.length, need);
   const b = new Uint8Array(n);
   b.set(a);
   return b;
@@ -90,8 +96,7 @@ function growU8(a: Uint8Array, need: number): Uint8Array {
 
 function growF64(a: Float64Array, need: number): Float64Array {
   if (need <= a.length) return a;
-  let n = Math.max(16, a.length * 2);
-  while (n < need) n *= 2;
+  const n = grownLength(a.length, need);
   const b = new Float64Array(n);
   b.set(a);
   return b;
@@ -116,8 +121,10 @@ export class ImplicitState {
 
   /** Per user: (item, entry) sorted by item. */
   readonly userEntries: EntrySlab;
-  /** Per item: (user, IM) in arrival order. */
+  /** Per item: (user, IM, entry), positive entries first (`itemPositiveCount` of them). */
   readonly itemUsers: ItemUserSlab;
+  /** Per item: the number of users with a positive entry (the first slots of the item's row). */
+  itemPositiveCount: Int32Array = new Int32Array(16);
   /** Per user: (other user, packed weighted and binary dots), unsorted; dots > 0 only. */
   readonly pairs: PairSlab;
 
@@ -334,12 +341,35 @@ export class ImplicitState {
     const len = rows.rowLen[o]!;
     rows.reserve(o, len + 1);
     const at = rows.rowOff[o]! + len;
-    rows.user[rows.rowSeg[o]!]![at] = u;
-    rows.im[rows.rowSeg[o]!]![at] = 0;
+    const seg = rows.rowSeg[o]!;
+    rows.user[seg]![at] = u;
+    rows.im[seg]![at] = 0;
+    rows.entry[seg]![at] = e;
     rows.setLength(o, len + 1);
     this.entryItemPos[e] = len;
     this.userHist[u * IM_LEVELS]!++;
     return e;
+  }
+
+  /**
+   * Replaces the entry columns by copies of the given ones (with room to grow): the rebuild's first step, on an
+   * empty state; everything derived from them is the rebuild's to fill.
+   */
+  setEntries(userIxs: Int32Array, itemIxs: Int32Array, types: Uint8Array, firstSeenS: Float64Array): void {
+    invariant(this.entryCount === 0, 'setEntries on a state with entries');
+    const n = userIxs.length;
+    const cap = Math.max(16, n + (n >> 3));
+    const copy = <T extends Int32Array | Uint8Array | Float64Array>(make: (n: number) => T, from: T): T => {
+      const a = make(cap);
+      a.set(from);
+      return a;
+    };
+    this.entryUserIx = copy((c) => new Int32Array(c), userIxs);
+    this.entryItemIx = copy((c) => new Int32Array(c), itemIxs);
+    this.entryTypes = copy((c) => new Uint8Array(c), types);
+    this.entryFirstSeenS = copy((c) => new Float64Array(c), firstSeenS);
+    this.entryItemPos = new Int32Array(cap);
+    this.entryCount = n;
   }
 
   /** Gives entry e a new type set: histogram, norms and the IM in the item's row (dot products are the caller's). */
@@ -355,7 +385,28 @@ export class ImplicitState {
     this.userNormB[u]! += (newMask === 0 ? 0 : 1) - (oldMask === 0 ? 0 : 1);
     const o = this.entryItemIx[e]!;
     const rows = this.itemUsers;
-    rows.im[rows.rowSeg[o]!]![rows.rowOff[o]! + this.entryItemPos[e]!] = a1;
+    const seg = rows.rowSeg[o]!;
+    const off = rows.rowOff[o]!;
+    let p = this.entryItemPos[e]!;
+    if (oldMask === 0 && newMask !== 0) {
+      // Turned positive: swap it to the boundary of the item's positive entries.
+      const q = this.itemPositiveCount[o]!++;
+      if (p !== q) {
+        const users = rows.user[seg]!;
+        const ims = rows.im[seg]!;
+        const entries = rows.entry[seg]!;
+        const f = entries[off + q]!;
+        users[off + p] = users[off + q]!;
+        ims[off + p] = ims[off + q]!;
+        entries[off + p] = f;
+        this.entryItemPos[f] = p;
+        users[off + q] = u;
+        entries[off + q] = e;
+        this.entryItemPos[e] = q;
+        p = q;
+      }
+    }
+    rows.im[seg]![off + p] = a1;
   }
 
   /** One event's dot-product updates: dot(u, v) moves by Δ(u,o)·value(v,o) for each positive v of item o. */
@@ -365,13 +416,15 @@ export class ImplicitState {
     const dW = IM_OF_MASK[newMask]! - IM_OF_MASK[oldMask]!;
     const dB = oldMask === 0 ? 1 : 0;
     const rows = this.itemUsers;
-    const len = rows.rowLen[o]!;
-    for (let j = 0; j < len; j++) {
-      // Re-read the row each time: it does not move here (only pair rows change), but stay safe.
-      const at = rows.rowOff[o]! + j;
-      const v = rows.user[rows.rowSeg[o]!]![at]!;
-      const s = rows.im[rows.rowSeg[o]!]![at]!;
-      if (v === u || s === 0) continue;
+    const positives = this.itemPositiveCount[o]!;
+    const users = rows.user[rows.rowSeg[o]!]!;
+    const ims = rows.im[rows.rowSeg[o]!]!;
+    const off = rows.rowOff[o]!;
+    // Only pair rows change below, so the item's row stays where it is.
+    for (let j = off; j < off + positives; j++) {
+      const v = users[j]!;
+      const s = ims[j]!;
+      if (v === u) continue;
       this.addDot(u, v, dW * s, dB);
       this.addDot(v, u, dW * s, dB);
     }
@@ -409,13 +462,14 @@ export class ImplicitState {
   /** Makes per-item rows exist for items [0, n). */
   ensureItems(n: number): void {
     this.itemUsers.ensureRows(n);
+    if (n > this.itemPositiveCount.length) this.itemPositiveCount = growI32(this.itemPositiveCount, n);
   }
 
   /** Bytes of the state's typed arrays by part; `pairs` over `pairCount` is the cost of one stored pair. */
   bytes(): StateBytes {
     const entries = this.entryUserIx.length * (4 + 4 + 1 + 8 + 4);
     const userEntryRows = this.userEntries.bytes + this.userEntries.rowSeg.length * 16;
-    const itemUserRows = this.itemUsers.bytes + this.itemUsers.rowSeg.length * 16;
+    const itemUserRows = this.itemUsers.bytes + this.itemUsers.rowSeg.length * 20;
     const perUser = this.userHist.length * 4 + this.userNormW.length * 8;
     // Pair rows' per-user offset/length/capacity/segment count as pair storage (the index of the store).
     const pairs = this.pairs.bytes + this.pairs.rowSeg.length * 16;

@@ -290,10 +290,14 @@ export class EntrySlab extends RowSlab {
   }
 }
 
-/** Rows of (user, IM value) in arrival order: an item's users. */
+/**
+ * Rows of (user, IM value, entry index): an item's users, the positive ones first (the owner keeps the count and
+ * swaps an entry to the boundary when it turns positive), so a scan of positives skips impression-only entries.
+ */
 export class ItemUserSlab extends RowSlab {
   readonly user: Int32Array[] = [];
   readonly im: Int8Array[] = [];
+  readonly entry: Int32Array[] = [];
 
   constructor(segmentSize = 1 << 21, growth = 1.25, maxHoleShare = 0.125) {
     super(segmentSize, growth, maxHoleShare);
@@ -303,25 +307,29 @@ export class ItemUserSlab extends RowSlab {
   protected createColumns(cap: number): void {
     this.user.push(new Int32Array(cap));
     this.im.push(new Int8Array(cap));
+    this.entry.push(new Int32Array(cap));
   }
 
   protected dropColumns(seg: number): void {
     this.user[seg] = new Int32Array(0);
     this.im[seg] = new Int8Array(0);
+    this.entry[seg] = new Int32Array(0);
   }
 
   protected copySlots(fromSeg: number, fromOff: number, toSeg: number, toOff: number, n: number): void {
     if (fromSeg === toSeg) {
       this.user[toSeg]!.copyWithin(toOff, fromOff, fromOff + n);
       this.im[toSeg]!.copyWithin(toOff, fromOff, fromOff + n);
+      this.entry[toSeg]!.copyWithin(toOff, fromOff, fromOff + n);
     } else {
       this.user[toSeg]!.set(this.user[fromSeg]!.subarray(fromOff, fromOff + n), toOff);
       this.im[toSeg]!.set(this.im[fromSeg]!.subarray(fromOff, fromOff + n), toOff);
+      this.entry[toSeg]!.set(this.entry[fromSeg]!.subarray(fromOff, fromOff + n), toOff);
     }
   }
 
   /** Bytes of the typed arrays of all segments. */
   get bytes(): number {
-    return this.capacity * 5;
+    return this.capacity * 9;
   }
 }

@@ -293,9 +293,10 @@ export class NeighbourSelector {
       const cId = this.cId;
       const cUser = this.cUser;
       const cIm = this.cIm;
-      for (let j = start; j < end; j++) {
+      // The item's positive users come first in its row (implicit-state.ts).
+      const positiveEnd = start + (itemIx >= 0 ? this.state.itemPositiveCount[itemIx]! : 0);
+      for (let j = start; j < positiveEnd; j++) {
         const s = ims[j]!;
-        if (s <= 0) continue;
         const v = users[j]!;
         const dot = dotOf[v]!;
         if (dot === 0) continue;

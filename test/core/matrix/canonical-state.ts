@@ -41,7 +41,20 @@ export function canonicalState(s: ImplicitState): CanonicalState {
   }
   users.sort((a, b) => a[0] - b[0]);
   const items: CanonicalState['items'] = [];
-  for (let o = 0; o < s.items.size; o++) items.push([s.items.idAt(o), s.itemUserCount[o]!]);
+  const rows = s.itemUsers;
+  for (let o = 0; o < s.items.size; o++) {
+    // The item's row: positive entries first, each slot pointing at its entry and agreeing with it.
+    const seg = rows.rowSeg[o]!;
+    const off = rows.rowOff[o]!;
+    for (let j = 0; j < rows.rowLen[o]!; j++) {
+      const e = rows.entry[seg]![off + j]!;
+      const im = IM_OF_MASK[s.entryTypes[e]!]!;
+      const ok =
+        s.entryItemIx[e] === o && s.entryItemPos[e] === j && rows.user[seg]![off + j] === s.entryUserIx[e] && rows.im[seg]![off + j] === im && (im > 0) === j < s.itemPositiveCount[o]!;
+      if (!ok) throw new Error(`item ${s.items.idAt(o)}: row slot ${j} disagrees with entry ${e}`);
+    }
+    items.push([s.items.idAt(o), s.itemUserCount[o]!]);
+  }
   items.sort((a, b) => a[0] - b[0]);
   pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   return { entries, users, items, pairs };
