@@ -4,21 +4,26 @@
 // units): interaction events/s and impression (user, item) pairs/s into the state, the longest slice, the
 // state's pairs and bytes per stored pair, peak RSS; the win/tie/loss features (K 50, defaults) of each
 // week's dyads from the state before it (the stream's snapshot features), in slices, reported for the latest
-// full week and the slowest; the checkpoint rebuild (entries only) with its longest slice. `--baseline DIST` (e.g. /work/main/dist) also folds the same weeks with that build's
-// foldEvents and computes the same features with its computeFeatures, for a figure beside ours.
+// full week and the slowest; the checkpoint rebuild (entries only), as a resume does it: in a fresh child
+// process from the checkpoint's arrays saved to a temporary folder, with its longest slice and peak RSS.
+// Longest slices are given as wall time and as CPU time (on a shared machine the first includes preemption).
+// `--baseline DIST` (e.g. /work/main/dist) also folds the same weeks with that build's foldEvents and
+// computes the same features with its computeFeatures, for a figure beside ours (daemon only: main's fold of
+// recsys16 outgrows the machine).
 // Data: --data DIR (RecSys 2016 files), else the preset generated afresh (seed 1) into a temporary folder.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createDeadLetterMemory, loadDataset } from '../src/adapters/recsys16/index.js';
 import { run } from '../src/cli/main.js';
 import { ImpressionTableBuilder, InteractionTableBuilder, type Dataset, type ImpressionTable, type InteractionTable } from '../src/core/events/tables.js';
 import { DEFAULT_FEATURE_OPTIONS } from '../src/core/features/build-feature-table.js';
 import { WTL_WIDTH } from '../src/core/features/feature-table.js';
 import { FeatureJob } from '../src/core/features/wtl.js';
-import { FoldJob, ImplicitState } from '../src/core/matrix/implicit-state.js';
+import { FoldJob, ImplicitState, type ImplicitStateCheckpoint } from '../src/core/matrix/implicit-state.js';
 import { isoYearWeek } from '../src/core/time/iso-week.js';
 import { peakRssBytes, report } from './util.js';
 
@@ -93,25 +98,90 @@ function windowDyads(week: Week): { userIds: Int32Array; itemIds: Int32Array } {
   return { userIds: Int32Array.from(userIds), itemIds: Int32Array.from(itemIds) };
 }
 
-/** Runs a job in slices of `budget` units; returns total and longest slice in ms (and the phase it began in). */
-function sliced(job: { run(budget: number): boolean; phaseName?: string }, budget: number): { ms: number; maxSliceMs: number; maxSlicePhase: string; slices: number } {
+interface Sliced {
+  ms: number;
+  maxSliceMs: number;
+  maxSliceCpuMs: number;
+  maxSlicePhase: string;
+  slices: number;
+}
+
+/** Runs a job in slices of `budget` units; total time, longest slice (wall and CPU) and the phase it began in. */
+function sliced(job: { run(budget: number): boolean; phaseName?: string }, budget: number): Sliced {
   let maxSliceMs = 0;
+  let maxSliceCpuMs = 0;
   let maxSlicePhase = '';
   let slices = 0;
   const t0 = performance.now();
   for (;;) {
     const phase = job.phaseName ?? '';
+    const c0 = process.cpuUsage();
     const s0 = performance.now();
     const done = job.run(budget);
     const s = performance.now() - s0;
+    const c = process.cpuUsage(c0);
+    const cpuMs = (c.user + c.system) / 1000;
     slices++;
-    if (s > maxSliceMs) {
-      maxSliceMs = s;
+    if (s > maxSliceMs) maxSliceMs = s;
+    if (cpuMs > maxSliceCpuMs) {
+      maxSliceCpuMs = cpuMs;
       maxSlicePhase = phase;
     }
     if (done) break;
   }
-  return { ms: performance.now() - t0, maxSliceMs, maxSlicePhase, slices };
+  return { ms: performance.now() - t0, maxSliceMs, maxSliceCpuMs, maxSlicePhase, slices };
+}
+
+const CHECKPOINT_COLUMNS = ['userIds', 'itemIds', 'entryUserIxs', 'entryItemIxs', 'entryTypes', 'entryFirstSeenS'] as const;
+
+/** Saves a checkpoint's arrays as raw files (the bench's own format: the checkpoint adapter is not ours). */
+async function saveCheckpoint(cp: ImplicitStateCheckpoint, dir: string): Promise<void> {
+  for (const name of CHECKPOINT_COLUMNS) {
+    const a = cp[name];
+    await writeFile(join(dir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  }
+  await writeFile(join(dir, 'meta.json'), JSON.stringify({ tracksPairs: cp.tracksPairs }));
+}
+
+async function loadCheckpoint(dir: string): Promise<ImplicitStateCheckpoint> {
+  const read = async <T>(name: string, make: (b: ArrayBuffer) => T): Promise<T> => {
+    const b = await readFile(join(dir, name));
+    return make(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+  };
+  const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { tracksPairs: boolean };
+  return {
+    tracksPairs: meta.tracksPairs,
+    userIds: await read('userIds', (b) => new Int32Array(b)),
+    itemIds: await read('itemIds', (b) => new Int32Array(b)),
+    entryUserIxs: await read('entryUserIxs', (b) => new Int32Array(b)),
+    entryItemIxs: await read('entryItemIxs', (b) => new Int32Array(b)),
+    entryTypes: await read('entryTypes', (b) => new Uint8Array(b)),
+    entryFirstSeenS: await read('entryFirstSeenS', (b) => new Float64Array(b)),
+  };
+}
+
+const REBUILD_CHILD = '--rebuild-child';
+
+/** The child of the rebuild figure: loads a saved checkpoint, rebuilds it in slices, reports. */
+async function rebuildChild(args: string[]): Promise<void> {
+  const at = args.indexOf(REBUILD_CHILD);
+  const [dir, budget, pairs, extraJson] = [args[at + 1]!, Number(args[at + 2]), Number(args[at + 3]), args[at + 4]!];
+  const extra = JSON.parse(extraJson) as Record<string, unknown>;
+  const cp = await loadCheckpoint(dir);
+  const c0 = process.cpuUsage();
+  const job = ImplicitState.rebuildJob(cp);
+  const r = sliced(job, budget);
+  if (job.state.pairCount !== pairs || job.state.entryCount !== cp.entryUserIxs.length) throw new Error('rebuild differs from the folded state');
+  report(BENCH, 'checkpoint rebuild (entries only -> full state), fresh process', round(r.ms / 1000), 's', {
+    ...extra,
+    cpuS: cpuS(c0),
+    entries: cp.entryUserIxs.length,
+    pairs,
+    longestSliceMs: round(r.maxSliceMs, 1),
+    longestSliceCpuMs: round(r.maxSliceCpuMs, 1),
+    longestSlicePhase: r.maxSlicePhase,
+  });
+  report(BENCH, 'peak RSS of the resume (checkpoint arrays + rebuilt state)', round((await peakRssBytes()) / 2 ** 30, 3), 'GiB', extra);
 }
 
 const cpuS = (c0: NodeJS.CpuUsage): number => {
@@ -126,16 +196,19 @@ interface WeekFeatures {
   dyads: number;
   ms: number;
   maxSliceMs: number;
+  maxSliceCpuMs: number;
   cpuS: number;
 }
 
 /** Runs the benchmark. */
 export default async function main(args: string[]): Promise<void> {
+  if (args.includes(REBUILD_CHILD)) return rebuildChild(args);
   const preset = args.find((a) => a === 'daemon' || a === 'recsys16') ?? 'daemon';
   const dataDir = args.includes('--data') ? args[args.indexOf('--data') + 1] : undefined;
   const budget = args.includes('--budget') ? Number(args[args.indexOf('--budget') + 1]) : 4_000_000;
   const baseline = args.includes('--baseline') ? resolve(args[args.indexOf('--baseline') + 1]!) : undefined;
   const withFeatures = preset !== 'recsys16' || args.includes('--features');
+  if (baseline && preset !== 'daemon') throw new Error('--baseline runs on daemon only');
   const { ds, source } = await obtainDataset(preset, dataDir);
   const weeks = byWeek(ds);
   const extra = { preset, source, budget, weeks: weeks.length };
@@ -153,9 +226,12 @@ export default async function main(args: string[]): Promise<void> {
   let interactionEvents = 0;
   let impressionPairs = 0;
   let maxSliceMs = 0;
+  let maxSliceCpuMs = 0;
   let maxSlicePhase = '';
   let contributions = 0;
   let foldCpuS = 0;
+  let interactionCpuS = 0;
+  let impressionCpuS = 0;
   const featureWeeks: WeekFeatures[] = [];
   let ref: { out: Float64Array; userIds: Int32Array; itemIds: Int32Array } | null = null;
   for (let w = 0; w < weeks.length; w++) {
@@ -168,23 +244,27 @@ export default async function main(args: string[]): Promise<void> {
       const out = new Float64Array(userIds.length * WTL_WIDTH);
       const fc0 = process.cpuUsage();
       const f = sliced(new FeatureJob(state, userIxs, itemIxs, DEFAULT_FEATURE_OPTIONS, out), budget);
-      featureWeeks.push({ yearWeek: week.yearWeek, dyads: userIds.length, ms: f.ms, maxSliceMs: f.maxSliceMs, cpuS: cpuS(fc0) });
+      featureWeeks.push({ yearWeek: week.yearWeek, dyads: userIds.length, ms: f.ms, maxSliceMs: f.maxSliceMs, maxSliceCpuMs: f.maxSliceCpuMs, cpuS: cpuS(fc0) });
       if (w === refWeek) ref = { out, userIds, itemIds };
       process.stderr.write(`week ${week.yearWeek}: features of ${userIds.length} dyads ${round(f.ms / 1000)} s, longest slice ${round(f.maxSliceMs, 1)} ms\n`);
     }
     const c0 = process.cpuUsage();
     const fi = new FoldJob(state, { interactions: week.interactions });
     const a = sliced(fi, budget);
+    interactionCpuS += cpuS(c0);
+    const c1 = process.cpuUsage();
     const fp = new FoldJob(state, { impressions: week.impressions });
     const b = sliced(fp, budget);
+    impressionCpuS += cpuS(c1);
     foldCpuS += cpuS(c0);
     interactionMs += a.ms;
     impressionMs += b.ms;
     interactionEvents += week.interactions.length;
     impressionPairs += week.impressions.length;
     contributions += fi.contributions + fp.contributions;
-    if (a.maxSliceMs > maxSliceMs) [maxSliceMs, maxSlicePhase] = [a.maxSliceMs, a.maxSlicePhase];
-    if (b.maxSliceMs > maxSliceMs) [maxSliceMs, maxSlicePhase] = [b.maxSliceMs, b.maxSlicePhase];
+    maxSliceMs = Math.max(maxSliceMs, a.maxSliceMs, b.maxSliceMs);
+    if (a.maxSliceCpuMs > maxSliceCpuMs) [maxSliceCpuMs, maxSlicePhase] = [a.maxSliceCpuMs, a.maxSlicePhase];
+    if (b.maxSliceCpuMs > maxSliceCpuMs) [maxSliceCpuMs, maxSlicePhase] = [b.maxSliceCpuMs, b.maxSlicePhase];
     process.stderr.write(
       `week ${week.yearWeek}: ${week.interactions.length} interactions ${round(a.ms / 1000)} s, ${week.impressions.length} impression pairs ${round(b.ms / 1000)} s, pairs ${state.pairCount}\n`,
     );
@@ -195,11 +275,15 @@ export default async function main(args: string[]): Promise<void> {
     ...extra,
     interactionEvents,
     seconds: round(interactionMs / 1000),
+    cpuS: round(interactionCpuS, 2),
+    perCpuSecond: Math.round(interactionEvents / interactionCpuS),
   });
   report(BENCH, 'impression (user, item) pairs folded per second', Math.round(impressionPairs / (impressionMs / 1000)), 'pairs/s', {
     ...extra,
     impressionPairs,
     seconds: round(impressionMs / 1000),
+    cpuS: round(impressionCpuS, 2),
+    perCpuSecond: Math.round(impressionPairs / impressionCpuS),
   });
   report(BENCH, 'fold of all weeks', round((interactionMs + impressionMs) / 1000), 's', {
     ...extra,
@@ -210,7 +294,7 @@ export default async function main(args: string[]): Promise<void> {
     pairs,
     directedContributions: contributions,
   });
-  report(BENCH, 'longest fold slice', round(maxSliceMs, 1), 'ms', { ...extra, phase: maxSlicePhase });
+  report(BENCH, 'longest fold slice', round(maxSliceMs, 1), 'ms', { ...extra, cpuMs: round(maxSliceCpuMs, 1), phase: maxSlicePhase });
   report(BENCH, 'stored user pairs', pairs, 'pairs', { ...extra, overflowSlots: state.pairs.overflowCount });
   report(BENCH, 'bytes per stored user pair (all pair arrays incl. index, slack, holes)', round(bytes.pairs / pairs, 2), 'B', { ...extra, pairBytes: bytes.pairs });
   report(BENCH, 'state typed arrays', round(bytes.total / 2 ** 30, 3), 'GiB', { ...extra, ...bytes });
@@ -225,6 +309,7 @@ export default async function main(args: string[]): Promise<void> {
       dyads: r.dyads,
       cpuS: r.cpuS,
       longestSliceMs: round(r.maxSliceMs, 1),
+      longestSliceCpuMs: round(r.maxSliceCpuMs, 1),
     });
     const slowest = featureWeeks.reduce((x, y) => (y.ms > x.ms ? y : x));
     report(BENCH, 'features of the slowest weekly window', round(slowest.ms / 1000), 's', {
@@ -234,25 +319,24 @@ export default async function main(args: string[]): Promise<void> {
       dyads: slowest.dyads,
       cpuS: slowest.cpuS,
       longestSliceMs: round(Math.max(...featureWeeks.map((f) => f.maxSliceMs)), 1),
+      longestSliceCpuMs: round(Math.max(...featureWeeks.map((f) => f.maxSliceCpuMs)), 1),
     });
   }
 
-  // Checkpoint: entries only; the rest rebuilt (the old state dropped first, as on a resume).
-  const cp = state.toCheckpoint();
-  state = ImplicitState.empty();
-  gc?.();
-  const rc0 = process.cpuUsage();
-  const job = ImplicitState.rebuildJob(cp);
-  const r = sliced(job, budget);
-  if (job.state.pairCount !== pairs || job.state.entryCount !== cp.entryUserIxs.length) throw new Error('rebuild differs from the folded state');
-  report(BENCH, 'checkpoint rebuild (entries only -> full state)', round(r.ms / 1000), 's', {
-    ...extra,
-    cpuS: cpuS(rc0),
-    entries: cp.entryUserIxs.length,
-    longestSliceMs: round(r.maxSliceMs, 1),
-    longestSlicePhase: r.maxSlicePhase,
-  });
-  report(BENCH, 'peak RSS', round((await peakRssBytes()) / 2 ** 30, 3), 'GiB', extra);
+  // Checkpoint: entries only; the rest rebuilt in a fresh process, as on a resume.
+  const cpDir = await mkdtemp(join(tmpdir(), 'dyadflow-bench-state-cp-'));
+  try {
+    await saveCheckpoint(state.toCheckpoint(), cpDir);
+    state = ImplicitState.empty();
+    gc?.();
+    const runner = join(fileURLToPath(new URL('.', import.meta.url)), 'run.js');
+    const child = spawnSync(process.execPath, ['--expose-gc', runner, 'state', REBUILD_CHILD, cpDir, String(budget), String(pairs), JSON.stringify(extra)], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (child.status !== 0) throw new Error(`rebuild child failed with status ${child.status}`);
+  } finally {
+    await rm(cpDir, { recursive: true, force: true });
+  }
 
   if (baseline) await runBaseline(baseline, weeks, refWeek, ref, extra);
 }
@@ -278,6 +362,8 @@ async function runBaseline(
   const state = matrix.ImplicitState.empty();
   let interactionMs = 0;
   let impressionMs = 0;
+  let interactionCpuS = 0;
+  let impressionCpuS = 0;
   let interactionEvents = 0;
   let impressionPairs = 0;
   for (let w = 0; w < weeks.length; w++) {
@@ -287,8 +373,10 @@ async function runBaseline(
       const itemIxs = Int32Array.from(ref.itemIds, (id) => state.items.indexOf(id));
       const out = new Float64Array(ref.out.length);
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       wtl.computeFeatures(state, userIxs, itemIxs, DEFAULT_FEATURE_OPTIONS, out);
       const ms = performance.now() - t0;
+      const featureCpuS = cpuS(c0);
       let differ = 0;
       for (let j = 0; j < out.length; j++) if (!Object.is(out[j], ref.out[j])) differ++;
       report(BENCH, 'baseline: features of one weekly window (latest full week)', round(ms / 1000), 's', {
@@ -296,20 +384,35 @@ async function runBaseline(
         baseline: dist,
         yearWeek: week.yearWeek,
         dyads: ref.userIds.length,
+        cpuS: featureCpuS,
         valuesDifferingFromOurs: differ,
       });
     }
     let t0 = performance.now();
+    let c0 = process.cpuUsage();
     matrix.foldEvents(state, week.interactions, noImpressions);
     interactionMs += performance.now() - t0;
+    interactionCpuS += cpuS(c0);
     t0 = performance.now();
+    c0 = process.cpuUsage();
     matrix.foldEvents(state, noInteractions, week.impressions);
     impressionMs += performance.now() - t0;
+    impressionCpuS += cpuS(c0);
     interactionEvents += week.interactions.length;
     impressionPairs += week.impressions.length;
     process.stderr.write(`baseline week ${week.yearWeek}: ${round(interactionMs / 1000)} s, ${round(impressionMs / 1000)} s\n`);
   }
-  report(BENCH, 'baseline: interaction events folded per second', Math.round(interactionEvents / (interactionMs / 1000)), 'events/s', { ...extra, baseline: dist });
-  report(BENCH, 'baseline: impression (user, item) pairs folded per second', Math.round(impressionPairs / (impressionMs / 1000)), 'pairs/s', { ...extra, baseline: dist });
+  report(BENCH, 'baseline: interaction events folded per second', Math.round(interactionEvents / (interactionMs / 1000)), 'events/s', {
+    ...extra,
+    baseline: dist,
+    cpuS: round(interactionCpuS, 2),
+    perCpuSecond: Math.round(interactionEvents / interactionCpuS),
+  });
+  report(BENCH, 'baseline: impression (user, item) pairs folded per second', Math.round(impressionPairs / (impressionMs / 1000)), 'pairs/s', {
+    ...extra,
+    baseline: dist,
+    cpuS: round(impressionCpuS, 2),
+    perCpuSecond: Math.round(impressionPairs / impressionCpuS),
+  });
   report(BENCH, 'baseline: stored user pairs', state.pairCount, 'pairs', { ...extra, baseline: dist });
 }

@@ -88,6 +88,8 @@ export class NeighbourSelector {
   private coUser: Int32Array;
   private coDot: Int32Array;
   private readonly dotOf: Int32Array;
+  /** Bit v set when v co-occurs with the current user: an L1-sized filter before dotOf (random in a larger array). */
+  private readonly coBits: Int32Array;
   // Global: u's best co-occurring users in exact order (prefix of length rankedCount).
   private rankedCount = 0;
   private readonly rankedUser: Int32Array;
@@ -127,6 +129,7 @@ export class NeighbourSelector {
     this.coUser = new Int32Array(64);
     this.coDot = new Int32Array(64);
     this.dotOf = new Int32Array(nUsers);
+    this.coBits = new Int32Array((nUsers >>> 5) + 1);
     this.imPlusOneOf = new Int8Array(this.global ? nUsers : 0);
     this.nbrUserIx = new Int32Array(this.k);
     this.nbrIm = new Int8Array(this.k);
@@ -155,7 +158,12 @@ export class NeighbourSelector {
   private prepareUser(u: number): void {
     if (u === this.curUser) return;
     const dotOf = this.dotOf;
-    for (let i = 0; i < this.coCount; i++) dotOf[this.coUser[i]!] = 0;
+    const coBits = this.coBits;
+    for (let i = 0; i < this.coCount; i++) {
+      const v = this.coUser[i]!;
+      dotOf[v] = 0;
+      coBits[v >>> 5] = 0;
+    }
     this.curUser = u;
     const pairs = this.state.pairs;
     const n = pairs.rowLen[u]!;
@@ -180,6 +188,7 @@ export class NeighbourSelector {
       coUser[i] = v;
       coDot[i] = d;
       dotOf[v] = d;
+      coBits[v >>> 5]! |= 1 << (v & 31);
     }
     this.coCount = n;
     this.work += this.global ? 6 * n : 2 * n;
@@ -246,12 +255,13 @@ export class NeighbourSelector {
     if (end - start <= 8 * this.coCount) {
       this.work += 2 * (end - start);
       const dotOf = this.dotOf;
+      const coBits = this.coBits;
       const users = rows.user[rows.rowSeg[itemIx]!]!;
       const ims = rows.im[rows.rowSeg[itemIx]!]!;
       for (let j = start; j < end; j++) {
         const v = users[j]!;
+        if ((coBits[v >>> 5]! & (1 << (v & 31))) === 0) continue; // also skips u itself: no pair with itself
         const dot = dotOf[v]!;
-        if (dot === 0) continue; // also skips u itself: no pair with itself
         const s = ims[j]!;
         const b = loo ? (binary ? (s > 0 ? 1 : 0) : s) : 0;
         this.offer(v, dot - a * b, norms[v]! - b * b, s);
@@ -458,4 +468,6 @@ export class NeighbourSelector {
     this.heapSize = 0;
     return m;
   }
+
+
 }
