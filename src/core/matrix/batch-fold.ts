@@ -65,6 +65,8 @@ export class FoldScratch {
   /** Bit v set while v is touched and not yet merged (an L1-sized set for the row walk). */
   touchedBits = new Int32Array(0);
   touched = new Int32Array(0);
+  /** Places of touched users found in a row walk (at most the number touched, plus one for the branch-free scan). */
+  hits = new Int32Array(0);
   userSlot = new Int32Array(0);
   userMark = new Int8Array(0);
   itemSlot = new Int32Array(0);
@@ -75,6 +77,7 @@ export class FoldScratch {
       const n = Math.max(nUsers, Math.ceil(this.acc.length * 1.5), 64);
       this.acc = new Float64Array(n);
       this.touched = new Int32Array(n);
+      this.hits = new Int32Array(n + 1);
       this.touchedBits = new Int32Array((n >>> 5) + 1);
       this.userSlot = new Int32Array(n);
       this.userMark = new Int8Array(n);
@@ -474,31 +477,33 @@ class PairDeltas {
       const v = touched[i]!;
       bits[v >>> 5]! |= 1 << (v & 31);
     }
-    const seg = p.rowSeg[u]!;
-    const off = p.rowOff[u]!;
     const len = p.rowLen[u]!;
-    const other = p.other[seg]!;
-    const dots = p.dots[seg]!;
-    let found = 0;
-    for (let j = off, end = off + len; j < end && found < t; j++) {
-      const v = other[j]!;
-      const word = bits[v >>> 5]!;
-      const bit = 1 << (v & 31);
-      if ((word & bit) === 0) continue;
-      bits[v >>> 5] = word & ~bit;
+    const slots = p.slots[p.rowSeg[u]!]!;
+    // First a branch-free scan that lists where the touched users sit (a mispredicted branch per slot would
+    // throw away the loads of the rows in flight), then the updates at those places only.
+    const hits = sc.hits;
+    let nHits = 0;
+    for (let j = 2 * p.rowOff[u]!, end = j + 2 * len; j < end; j += 2) {
+      const v = slots[j]!;
+      hits[nHits] = j;
+      nHits += (bits[v >>> 5]! >>> (v & 31)) & 1;
+    }
+    for (let h = 0; h < nHits; h++) {
+      const j = hits[h]!;
+      const v = slots[j]!;
+      bits[v >>> 5]! &= ~(1 << (v & 31));
       const x = acc[v]!;
       acc[v] = 0;
       const w = (x * INV_W_UNIT) | 0;
-      dots[j] = p.add(u, v, dots[j]!, w, x - w * W_UNIT);
-      found++;
+      slots[j + 1] = p.add(u, v, slots[j + 1]!, w, x - w * W_UNIT);
     }
+    const found = nHits;
     const nNew = t - found;
     if (nNew === 0) return t + len;
     const need = len + nNew;
     if (need > p.rowCap[u]! && !p.growInPlace(u, p.capacityFor(need))) p.reserve(u, need);
-    const toOther = p.other[p.rowSeg[u]!]!;
-    const toDots = p.dots[p.rowSeg[u]!]!;
-    let at = p.rowOff[u]! + len;
+    const to = p.slots[p.rowSeg[u]!]!;
+    let at = 2 * (p.rowOff[u]! + len);
     for (let i = 0; i < t; i++) {
       const v = touched[i]!;
       const word = bits[v >>> 5]!;
@@ -508,8 +513,9 @@ class PairDeltas {
       const x = acc[v]!;
       acc[v] = 0;
       const w = (x * INV_W_UNIT) | 0;
-      toOther[at] = v;
-      toDots[at++] = p.add(u, v, 0, w, x - w * W_UNIT);
+      to[at] = v;
+      to[at + 1] = p.add(u, v, 0, w, x - w * W_UNIT);
+      at += 2;
     }
     p.setLength(u, need);
     return t + len + need;

@@ -207,13 +207,13 @@ export class ImplicitState {
   /** Weighted dot product of users u and v (dense indices), 0 when they share no positive item. */
   dotW(u: number, v: number): number {
     const j = this.pairs.find(u, v);
-    return j < 0 ? 0 : this.pairs.weighted(u, v, this.pairs.dots[this.pairs.rowSeg[u]!]![this.pairs.rowOff[u]! + j]!);
+    return j < 0 ? 0 : this.pairs.weighted(u, v, this.pairs.packedAt(u, j));
   }
 
   /** Binary dot product of users u and v (dense indices), 0 when they share no positive item. */
   dotB(u: number, v: number): number {
     const j = this.pairs.find(u, v);
-    return j < 0 ? 0 : this.pairs.binary(u, v, this.pairs.dots[this.pairs.rowSeg[u]!]![this.pairs.rowOff[u]! + j]!);
+    return j < 0 ? 0 : this.pairs.binary(u, v, this.pairs.packedAt(u, j));
   }
 
   /**
@@ -245,10 +245,8 @@ export class ImplicitState {
       const u = handle % p.rowCount;
       const j = Math.floor(handle / p.rowCount);
       if (j >= p.rowLen[u]!) return undefined;
-      const at = p.rowOff[u]! + j;
-      const seg = p.rowSeg[u]!;
-      const v = p.other[seg]![at]!;
-      const packed = p.dots[seg]![at]!;
+      const v = p.otherAt(u, j);
+      const packed = p.packedAt(u, j);
       return binary ? p.binary(u, v, packed) : p.weighted(u, v, packed);
     };
     return new Proxy({} as DotView, {
@@ -435,16 +433,17 @@ export class ImplicitState {
     const p = this.pairs;
     const j = p.find(u, v);
     if (j >= 0) {
-      const at = p.rowOff[u]! + j;
-      const dots = p.dots[p.rowSeg[u]!]!;
-      dots[at] = p.add(u, v, dots[at]!, dw, db);
+      const at = 2 * (p.rowOff[u]! + j) + 1;
+      const slots = p.slots[p.rowSeg[u]!]!;
+      slots[at] = p.add(u, v, slots[at]!, dw, db);
       return;
     }
     const len = p.rowLen[u]!;
     p.reserve(u, len + 1);
-    const at = p.rowOff[u]! + len;
-    p.other[p.rowSeg[u]!]![at] = v;
-    p.dots[p.rowSeg[u]!]![at] = p.add(u, v, 0, dw, db);
+    const at = 2 * (p.rowOff[u]! + len);
+    const slots = p.slots[p.rowSeg[u]!]!;
+    slots[at] = v;
+    slots[at + 1] = p.add(u, v, 0, dw, db);
     p.setLength(u, len + 1);
   }
 

@@ -1,7 +1,8 @@
 // The exact user-user dot products in a compact form (issue 11): per user a row of the users it shares a
-// positive item with, both directions stored, each slot = the other user (Int32) + both dot products packed in
-// one Uint32 (weighted in the high 16 bits, binary in the low 16): 8 bytes per direction, 16 per pair, plus
-// row slack and holes (row-slab.ts). Rows are unsorted (new pairs are appended): the batch fold updates a row
+// positive item with, both directions stored, each slot = the other user + both dot products packed in 32 bits
+// (weighted in the high 16, binary in the low 16), side by side in one Uint32Array (one memory stream for the
+// fold's row walk, which updates dots on the cache line it reads the user from): 8 bytes per direction, 16 per
+// pair, plus row slack and holes (row-slab.ts). Rows are unsorted (new pairs are appended): the batch fold updates a row
 // in one walk with a bitmap of the changed users, and neighbour selection reads whole rows, so no order is
 // needed and none is paid for (sorting the changed users cost a third of the fold).
 //
@@ -19,10 +20,11 @@ const MAX16 = 0xffff;
 
 /** Rows of (other user, packed dot products), with the side table of the rare large dots. */
 export class PairSlab extends RowSlab {
-  /** Per segment: the other user's dense index. */
-  readonly other: Int32Array[] = [];
-  /** Per segment: weighted dot << 16 | binary dot, or ESCAPE. */
-  readonly dots: Uint32Array[] = [];
+  /**
+   * Per segment, two words per slot: at 2·i the other user's dense index, at 2·i + 1 weighted dot << 16 | binary
+   * dot, or ESCAPE.
+   */
+  readonly slots: Uint32Array[] = [];
   private readonly overflowIx = new PairMap(16);
   private overflowW: Int32Array = new Int32Array(16);
   private overflowB: Int32Array = new Int32Array(16);
@@ -35,23 +37,26 @@ export class PairSlab extends RowSlab {
   }
 
   protected createColumns(cap: number): void {
-    this.other.push(new Int32Array(cap));
-    this.dots.push(new Uint32Array(cap));
+    this.slots.push(new Uint32Array(2 * cap));
   }
 
   protected dropColumns(seg: number): void {
-    this.other[seg] = new Int32Array(0);
-    this.dots[seg] = new Uint32Array(0);
+    this.slots[seg] = new Uint32Array(0);
   }
 
   protected copySlots(fromSeg: number, fromOff: number, toSeg: number, toOff: number, n: number): void {
-    if (fromSeg === toSeg) {
-      this.other[toSeg]!.copyWithin(toOff, fromOff, fromOff + n);
-      this.dots[toSeg]!.copyWithin(toOff, fromOff, fromOff + n);
-    } else {
-      this.other[toSeg]!.set(this.other[fromSeg]!.subarray(fromOff, fromOff + n), toOff);
-      this.dots[toSeg]!.set(this.dots[fromSeg]!.subarray(fromOff, fromOff + n), toOff);
-    }
+    if (fromSeg === toSeg) this.slots[toSeg]!.copyWithin(2 * toOff, 2 * fromOff, 2 * (fromOff + n));
+    else this.slots[toSeg]!.set(this.slots[fromSeg]!.subarray(2 * fromOff, 2 * (fromOff + n)), 2 * toOff);
+  }
+
+  /** The other user of slot j of u's row. */
+  otherAt(u: number, j: number): number {
+    return this.slots[this.rowSeg[u]!]![2 * (this.rowOff[u]! + j)]!;
+  }
+
+  /** The packed dots of slot j of u's row. */
+  packedAt(u: number, j: number): number {
+    return this.slots[this.rowSeg[u]!]![2 * (this.rowOff[u]! + j) + 1]!;
   }
 
   /** The slot value after adding (dw, db) to the dots of (u, v) whose slot holds `packed` (0 for a new pair). */
@@ -100,10 +105,10 @@ export class PairSlab extends RowSlab {
   /** Position of v in u's row (0-based), or -1: a scan (rows are unsorted; hot paths never look pairs up). */
   find(u: number, v: number): number {
     if (u < 0 || u >= this.rowCount) return -1;
-    const other = this.other[this.rowSeg[u]!]!;
-    const off = this.rowOff[u]!;
+    const slots = this.slots[this.rowSeg[u]!]!;
+    const at = 2 * this.rowOff[u]!;
     const len = this.rowLen[u]!;
-    for (let j = 0; j < len; j++) if (other[off + j] === v) return j;
+    for (let j = 0; j < len; j++) if (slots[at + 2 * j] === v) return j;
     return -1;
   }
 

@@ -174,16 +174,14 @@ export class NeighbourSelector {
       this.coDot = new Int32Array(cap);
     }
     // u's row: other users (unsorted), dots packed (weighted << 16 | binary) or escaped (pair-slab.ts).
-    const seg = pairs.rowSeg[u]!;
-    const off = pairs.rowOff[u]!;
-    const other = pairs.other[seg]!;
-    const dots = pairs.dots[seg]!;
+    const slots = pairs.slots[pairs.rowSeg[u]!]!;
+    const at = 2 * pairs.rowOff[u]!;
     const coUser = this.coUser;
     const coDot = this.coDot;
     const binary = this.binary;
     for (let i = 0; i < n; i++) {
-      const v = other[off + i]!;
-      const packed = dots[off + i]!;
+      const v = slots[at + 2 * i]!;
+      const packed = slots[at + 2 * i + 1]!;
       const d = packed === ESCAPE ? (binary ? pairs.binary(u, v, packed) : pairs.weighted(u, v, packed)) : binary ? packed & 0xffff : packed >>> 16;
       coUser[i] = v;
       coDot[i] = d;

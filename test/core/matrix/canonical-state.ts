@@ -25,9 +25,8 @@ export function canonicalState(s: ImplicitState): CanonicalState {
     const co: number[] = [];
     const len = p.rowLen[u]!;
     for (let j = 0; j < len; j++) {
-      const at = p.rowOff[u]! + j;
-      const v = p.other[p.rowSeg[u]!]![at]!;
-      const packed = p.dots[p.rowSeg[u]!]![at]!;
+      const v = p.otherAt(u, j);
+      const packed = p.packedAt(u, j);
       const dotW = p.weighted(u, v, packed);
       const dotB = p.binary(u, v, packed);
       if (!(dotW > 0 && dotB > 0 && dotW >= dotB)) throw new Error(`user ${s.users.idAt(u)}: bad dots ${dotW}, ${dotB}`);
