@@ -56,6 +56,135 @@ export function fiveStatistics(values: Float64Array, m: number, k: number, sprea
 }
 
 /**
+ * The win/tie/loss statistics from one state, for any number of dyads in any number of calls: one neighbour
+ * selector and one table of cumulative histograms (both O(users) to build), reused across slices of a
+ * window's dyads. The state must not change while it is in use (the selector checks).
+ */
+export class WtlBuilder {
+  private readonly selector: NeighbourSelector;
+  private readonly k: number;
+  private readonly spread: Spread;
+  private readonly win: Float64Array;
+  private readonly loss: Float64Array;
+  private readonly tie: Float64Array;
+  // Cumulative histograms, 8 per user: below(s) = cum[s], equal(s) = cum[s+1] − cum[s], n = cum[7].
+  private readonly cum: Int32Array;
+
+  constructor(state: ImplicitState, opts: WtlOptions) {
+    this.selector = new NeighbourSelector(state, opts);
+    this.k = opts.k;
+    this.spread = opts.spread;
+    this.win = new Float64Array(opts.k);
+    this.loss = new Float64Array(opts.k);
+    this.tie = new Float64Array(opts.k);
+    const nUsers = state.users.size;
+    const cum = new Int32Array(nUsers * (IM_LEVELS + 1));
+    for (let u = 0; u < nUsers; u++) {
+      let acc = 0;
+      for (let x = 0; x < IM_LEVELS; x++) {
+        cum[u * (IM_LEVELS + 1) + x] = acc;
+        acc += state.userHist[u * IM_LEVELS + x]!;
+      }
+      cum[u * (IM_LEVELS + 1) + IM_LEVELS] = acc;
+    }
+    this.cum = cum;
+  }
+
+  /** Candidates scanned so far: a work figure that tracks time better than a count of dyads. */
+  get work(): number {
+    return this.selector.work;
+  }
+
+  /**
+   * Writes the statistics of dyads i ∈ [start, end) of (userIxs[i], itemIxs[i]) at out[i·15 ..] (and each one's
+   * number of neighbours at neighbourCounts[i], when given); adds the neighbour shortfalls to `counts`.
+   */
+  compute(userIxs: Int32Array, itemIxs: Int32Array, start: number, end: number, out: Float64Array, counts: NeighbourCounts, neighbourCounts?: Int32Array): void {
+    const selector = this.selector;
+    const k = this.k;
+    const win = this.win;
+    const loss = this.loss;
+    const tie = this.tie;
+    const cum = this.cum;
+    for (let i = start; i < end; i++) {
+      const m = selector.select(userIxs[i]!, itemIxs[i]!);
+      if (neighbourCounts) neighbourCounts[i] = m;
+      if (m < k) counts.fewerThanK++;
+      if (m === 0) counts.noNeighbours++;
+      for (let j = 0; j < m; j++) {
+        const s = selector.nbrIm[j]!;
+        if (s < 0) {
+          win[j] = 0;
+          loss[j] = 0;
+          tie[j] = 0;
+          continue;
+        }
+        const base = selector.nbrUserIx[j]! * (IM_LEVELS + 1);
+        const below = cum[base + s]!;
+        const upTo = cum[base + s + 1]!;
+        const equal = upTo - below;
+        const above = cum[base + IM_LEVELS]! - upTo;
+        const others = below + above + equal - 1;
+        if (others === 0) {
+          win[j] = 0;
+          loss[j] = 0;
+          tie[j] = 0;
+        } else {
+          win[j] = below / others;
+          loss[j] = above / others;
+          tie[j] = (equal - 1) / others;
+        }
+      }
+      const offset = i * WTL_WIDTH;
+      fiveStatistics(win, m, k, this.spread, out, offset);
+      fiveStatistics(loss, m, k, this.spread, out, offset + 5);
+      fiveStatistics(tie, m, k, this.spread, out, offset + 10);
+    }
+  }
+}
+
+/**
+ * The features of a list of dyads as a job in slices: `run(budget)` computes dyads until about `budget` units
+ * of work were done (candidates scanned, weighted: `NeighbourSelector.work`; at least one dyad) and returns true
+ * when all are done. Slicing never changes
+ * the result: every dyad's row depends on the state and that dyad only.
+ */
+export class FeatureJob {
+  private next = 0;
+  /** Neighbour shortfalls of the dyads computed so far. */
+  readonly counts: NeighbourCounts = { fewerThanK: 0, noNeighbours: 0 };
+  private readonly builder: WtlBuilder;
+
+  constructor(
+    state: ImplicitState,
+    private readonly userIxs: Int32Array,
+    private readonly itemIxs: Int32Array,
+    opts: WtlOptions,
+    private readonly out: Float64Array,
+    private readonly neighbourCounts?: Int32Array,
+  ) {
+    this.builder = new WtlBuilder(state, opts);
+  }
+
+  /** Whether every dyad is computed. */
+  get done(): boolean {
+    return this.next >= this.userIxs.length;
+  }
+
+  /** Computes dyads until about `budget` units of work were done; returns true when all are done. */
+  run(budget: number): boolean {
+    const stop = this.builder.work + budget;
+    const n = this.userIxs.length;
+    while (this.next < n) {
+      this.builder.compute(this.userIxs, this.itemIxs, this.next, this.next + 1, this.out, this.counts, this.neighbourCounts);
+      this.next++;
+      if (this.builder.work >= stop) break;
+    }
+    return this.done;
+  }
+}
+
+/**
  * The 15 win/tie/loss statistics of the dyads (userIxs[i], itemIxs[i]) from `state` (indices of that state;
  * -1 = not in the state), written row-major into out[i·15 ..]. Dyads of the same user should be adjacent
  * (the per-user neighbour preparation is shared). Returns the neighbour counts; `neighbourCounts`, when
@@ -69,56 +198,7 @@ export function computeFeatures(
   out: Float64Array,
   neighbourCounts?: Int32Array,
 ): NeighbourCounts {
-  const selector = new NeighbourSelector(state, opts);
-  const k = opts.k;
-  const win = new Float64Array(k);
-  const loss = new Float64Array(k);
-  const tie = new Float64Array(k);
-  // Cumulative histograms, 8 per user: below(s) = cum[s], equal(s) = cum[s+1] − cum[s], n = cum[7].
-  const nUsers = state.users.size;
-  const cum = new Int32Array(nUsers * (IM_LEVELS + 1));
-  for (let u = 0; u < nUsers; u++) {
-    let acc = 0;
-    for (let x = 0; x < IM_LEVELS; x++) {
-      cum[u * (IM_LEVELS + 1) + x] = acc;
-      acc += state.userHist[u * IM_LEVELS + x]!;
-    }
-    cum[u * (IM_LEVELS + 1) + IM_LEVELS] = acc;
-  }
   const counts: NeighbourCounts = { fewerThanK: 0, noNeighbours: 0 };
-  for (let i = 0; i < userIxs.length; i++) {
-    const m = selector.select(userIxs[i]!, itemIxs[i]!);
-    if (neighbourCounts) neighbourCounts[i] = m;
-    if (m < k) counts.fewerThanK++;
-    if (m === 0) counts.noNeighbours++;
-    for (let j = 0; j < m; j++) {
-      const s = selector.nbrIm[j]!;
-      if (s < 0) {
-        win[j] = 0;
-        loss[j] = 0;
-        tie[j] = 0;
-        continue;
-      }
-      const base = selector.nbrUserIx[j]! * (IM_LEVELS + 1);
-      const below = cum[base + s]!;
-      const upTo = cum[base + s + 1]!;
-      const equal = upTo - below;
-      const above = cum[base + IM_LEVELS]! - upTo;
-      const others = below + above + equal - 1;
-      if (others === 0) {
-        win[j] = 0;
-        loss[j] = 0;
-        tie[j] = 0;
-      } else {
-        win[j] = below / others;
-        loss[j] = above / others;
-        tie[j] = (equal - 1) / others;
-      }
-    }
-    const offset = i * WTL_WIDTH;
-    fiveStatistics(win, m, k, opts.spread, out, offset);
-    fiveStatistics(loss, m, k, opts.spread, out, offset + 5);
-    fiveStatistics(tie, m, k, opts.spread, out, offset + 10);
-  }
+  new WtlBuilder(state, opts).compute(userIxs, itemIxs, 0, userIxs.length, out, counts, neighbourCounts);
   return counts;
 }

@@ -30,6 +30,11 @@ export class PairMap {
     return this.count;
   }
 
+  /** Bytes of the slot array. */
+  get bytes(): number {
+    return this.slots.length * 4;
+  }
+
   /** The value of (a, b), or -1 when absent. */
   get(a: number, b: number): number {
     const slots = this.slots;

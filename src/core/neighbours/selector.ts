@@ -22,6 +22,7 @@
 
 import { invariant } from '../errors.js';
 import { IM_OF_MASK, ImplicitState } from '../matrix/implicit-state.js';
+import { ESCAPE } from '../matrix/pair-slab.js';
 
 /** Options of neighbour selection (method.md §3). */
 export interface NeighbourOptions {
@@ -58,7 +59,9 @@ function isBetterKeyed(keyA: number, numA: number, denA: number, idA: number, ke
 /**
  * Selects neighbours from one state. Reuses typed-array scratch buffers: no allocation per dyad.
  * Calls for the same user in a row share the per-user preparation (the co-occurrence list), so callers
- * should group dyads by user. The state must not change while a selector is in use.
+ * should group dyads by user. Building one costs O(users) (it reads the state's rows in place, item lists
+ * included), so one selector serves a whole window, across slices of its dyads. The state must not change
+ * while a selector is in use (checked: `select` throws on a state folded since the selector was built).
  */
 export class NeighbourSelector {
   /** Selected neighbours of the last `select`, best first: dense user index. */
@@ -73,17 +76,20 @@ export class NeighbourSelector {
   private readonly global: boolean;
   private readonly userIds: Int32Array;
   private readonly norms: Int32Array;
-  private readonly dots: Int32Array;
-  // Read-only view of the item lists, contiguous per item (users and their IM values).
-  private readonly itemStart: Int32Array;
-  private readonly itemUsers: Int32Array;
-  private readonly itemIms: Int8Array;
+  private readonly version: number;
+  /**
+   * Work done so far, for slicing: candidates scanned, weighted by their cost relative to one unit of the
+   * batch fold (a few ns), plus a fixed cost per dyad, so one budget bounds time in both.
+   */
+  work = 0;
   // Per-user scratch: u's co-occurrence list, and dot(u, v) by v (0 = not co-occurring).
   private curUser = -1;
   private coCount = 0;
   private coUser: Int32Array;
   private coDot: Int32Array;
   private readonly dotOf: Int32Array;
+  /** Bit v set when v co-occurs with the current user: an L1-sized filter before dotOf (random in a larger array). */
+  private readonly coBits: Int32Array;
   // Global: u's best co-occurring users in exact order (prefix of length rankedCount).
   private rankedCount = 0;
   private readonly rankedUser: Int32Array;
@@ -119,10 +125,11 @@ export class NeighbourSelector {
     const nUsers = state.users.size;
     this.userIds = state.users.ids();
     this.norms = this.binary ? state.userNormB : state.userNormW;
-    this.dots = this.binary ? state.pairDotB : state.pairDotW;
+    this.version = state.version;
     this.coUser = new Int32Array(64);
     this.coDot = new Int32Array(64);
     this.dotOf = new Int32Array(nUsers);
+    this.coBits = new Int32Array((nUsers >>> 5) + 1);
     this.imPlusOneOf = new Int8Array(this.global ? nUsers : 0);
     this.nbrUserIx = new Int32Array(this.k);
     this.nbrIm = new Int8Array(this.k);
@@ -146,57 +153,43 @@ export class NeighbourSelector {
     this.hDen = new Float64Array(cap);
     this.hIm = new Int8Array(cap);
 
-    const nItems = state.items.size;
-    const ne = state.entryCount;
-    this.itemStart = new Int32Array(nItems + 1);
-    for (let e = 0; e < ne; e++) this.itemStart[state.entryItemIx[e]! + 1]!++;
-    for (let o = 0; o < nItems; o++) this.itemStart[o + 1]! += this.itemStart[o]!;
-    const fill = this.itemStart.slice(0, nItems);
-    this.itemUsers = new Int32Array(ne);
-    this.itemIms = new Int8Array(ne);
-    for (let e = 0; e < ne; e++) {
-      const at = fill[state.entryItemIx[e]!]!++;
-      this.itemUsers[at] = state.entryUserIx[e]!;
-      this.itemIms[at] = IM_OF_MASK[state.entryTypes[e]!]!;
-    }
   }
 
   private prepareUser(u: number): void {
     if (u === this.curUser) return;
     const dotOf = this.dotOf;
-    for (let i = 0; i < this.coCount; i++) dotOf[this.coUser[i]!] = 0;
+    const coBits = this.coBits;
+    for (let i = 0; i < this.coCount; i++) {
+      const v = this.coUser[i]!;
+      dotOf[v] = 0;
+      coBits[v >>> 5] = 0;
+    }
     this.curUser = u;
-    const st = this.state;
-    const n = st.userPairCount[u]!;
+    const pairs = this.state.pairs;
+    const n = pairs.rowLen[u]!;
     if (n > this.coUser.length) {
       let cap = this.coUser.length;
       while (cap < n) cap *= 2;
       this.coUser = new Int32Array(cap);
       this.coDot = new Int32Array(cap);
     }
-    let i = 0;
-    const pairLo = st.pairLoIx;
-    const pairHi = st.pairHiIx;
-    for (let p = st.userPairHead[u]!; p >= 0; ) {
-      const lo = pairLo[p]!;
-      let v: number;
-      let next: number;
-      if (lo === u) {
-        v = pairHi[p]!;
-        next = st.pairNextLo[p]!;
-      } else {
-        v = lo;
-        next = st.pairNextHi[p]!;
-      }
-      const d = this.dots[p]!;
-      p = next;
-      if (d <= 0) continue;
-      this.coUser[i] = v;
-      this.coDot[i] = d;
+    // u's row: other users (unsorted), dots packed (weighted << 16 | binary) or escaped (pair-slab.ts).
+    const slots = pairs.slots[pairs.rowSeg[u]!]!;
+    const at = 2 * pairs.rowOff[u]!;
+    const coUser = this.coUser;
+    const coDot = this.coDot;
+    const binary = this.binary;
+    for (let i = 0; i < n; i++) {
+      const v = slots[at + 2 * i]!;
+      const packed = slots[at + 2 * i + 1]!;
+      const d = packed === ESCAPE ? (binary ? pairs.binary(u, v, packed) : pairs.weighted(u, v, packed)) : binary ? packed & 0xffff : packed >>> 16;
+      coUser[i] = v;
+      coDot[i] = d;
       dotOf[v] = d;
-      i++;
+      coBits[v >>> 5]! |= 1 << (v & 31);
     }
-    this.coCount = i;
+    this.coCount = n;
+    this.work += this.global ? 6 * n : 2 * n;
     if (this.global) this.rankUser();
   }
 
@@ -226,6 +219,8 @@ export class NeighbourSelector {
    * state). Returns their number m ≤ K; `nbrUserIx[0..m)` and `nbrIm[0..m)` hold them, best first.
    */
   select(userIx: number, itemIx: number): number {
+    invariant(this.state.version === this.version, 'the state changed since this selector was built');
+    this.work += 100;
     this.heapSize = 0;
     if (userIx < 0) return 0;
     const st = this.state;
@@ -251,22 +246,26 @@ export class NeighbourSelector {
     const norms = this.norms;
     const binary = this.binary;
     const loo = this.loo;
-    const start = this.itemStart[itemIx]!;
-    const end = this.itemStart[itemIx + 1]!;
-    // The contiguous item list costs a few ns per user, a hash probe of the co-occurrence path ~10×.
+    const rows = st.itemUsers;
+    const start = rows.rowOff[itemIx]!;
+    const end = start + rows.rowLen[itemIx]!;
+    // The contiguous item list costs a few ns per user, a binary search of the co-occurrence path ~10×.
     if (end - start <= 8 * this.coCount) {
+      this.work += 2 * (end - start);
       const dotOf = this.dotOf;
-      const users = this.itemUsers;
-      const ims = this.itemIms;
+      const coBits = this.coBits;
+      const users = rows.user[rows.rowSeg[itemIx]!]!;
+      const ims = rows.im[rows.rowSeg[itemIx]!]!;
       for (let j = start; j < end; j++) {
         const v = users[j]!;
+        if ((coBits[v >>> 5]! & (1 << (v & 31))) === 0) continue; // also skips u itself: no pair with itself
         const dot = dotOf[v]!;
-        if (dot === 0) continue; // also skips u itself: no pair with itself
         const s = ims[j]!;
         const b = loo ? (binary ? (s > 0 ? 1 : 0) : s) : 0;
         this.offer(v, dot - a * b, norms[v]! - b * b, s);
       }
     } else {
+      this.work += 16 * this.coCount;
       for (let i = 0; i < this.coCount; i++) {
         const v = this.coUser[i]!;
         const f = st.entryOf(v, itemIx);
@@ -285,10 +284,12 @@ export class NeighbourSelector {
     const loo = this.loo;
     const k = this.k;
     const mark = this.imPlusOneOf;
-    const start = itemIx >= 0 ? this.itemStart[itemIx]! : 0;
-    const end = itemIx >= 0 ? this.itemStart[itemIx + 1]! : 0;
-    const users = this.itemUsers;
-    const ims = this.itemIms;
+    const rows = this.state.itemUsers;
+    const start = itemIx >= 0 ? rows.rowOff[itemIx]! : 0;
+    const end = itemIx >= 0 ? start + rows.rowLen[itemIx]! : 0;
+    const users = rows.user[itemIx >= 0 ? rows.rowSeg[itemIx]! : 0]!;
+    const ims = rows.im[itemIx >= 0 ? rows.rowSeg[itemIx]! : 0]!;
+    this.work += 3 * (end - start);
     for (let j = start; j < end; j++) mark[users[j]!] = ims[j]! + 1;
     // Members of C re-scored without column o, kept sorted best first, at most K of them.
     let nc = 0;
@@ -300,9 +301,10 @@ export class NeighbourSelector {
       const cId = this.cId;
       const cUser = this.cUser;
       const cIm = this.cIm;
-      for (let j = start; j < end; j++) {
+      // The item's positive users come first in its row (implicit-state.ts).
+      const positiveEnd = start + (itemIx >= 0 ? this.state.itemPositiveCount[itemIx]! : 0);
+      for (let j = start; j < positiveEnd; j++) {
         const s = ims[j]!;
-        if (s <= 0) continue;
         const v = users[j]!;
         const dot = dotOf[v]!;
         if (dot === 0) continue;
@@ -464,4 +466,6 @@ export class NeighbourSelector {
     this.heapSize = 0;
     return m;
   }
+
+
 }
