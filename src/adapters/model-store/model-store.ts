@@ -22,7 +22,7 @@ import { BASE_WIDTH, weightLayout } from '../../core/model/layout.js';
 import { allocParams, createModel, hasEmbeddings, type EpochLoss, type Model, type Params } from '../../core/model/model.js';
 import type { ModelKind, ModelOptions, Precision } from '../../core/model/options.js';
 import { validatorFor } from '../schemas/validators.js';
-import { writeFileAtomic } from '../fs/atomic-file.js';
+import { writeFileAtomic, type FileDigest } from '../fs/atomic-file.js';
 
 /** The model file format this build writes and reads. */
 export const MODEL_FORMAT_VERSION = 2;
@@ -109,7 +109,7 @@ export function encodeParameters(model: Model): Buffer {
 }
 
 /** Builds the manifest of a model. */
-export function modelManifest(model: Model, extras: ModelManifestExtras, parameters: Buffer): ModelManifest {
+export function modelManifest(model: Model, extras: ModelManifestExtras, parameters: FileDigest): ModelManifest {
   return {
     formatVersion: MODEL_FORMAT_VERSION,
     kind: model.options.kind,
@@ -122,8 +122,8 @@ export function modelManifest(model: Model, extras: ModelManifestExtras, paramet
     metrics: extras.metrics ?? null,
     parameters: {
       file: PARAMETERS_FILE,
-      bytes: parameters.length,
-      sha256: createHash('sha256').update(parameters).digest('hex'),
+      bytes: parameters.bytes,
+      sha256: parameters.sha256,
       precision: model.options.precision,
       weights: model.weights.length,
       users: model.users.size,
@@ -136,13 +136,15 @@ export function modelManifest(model: Model, extras: ModelManifestExtras, paramet
 /** Writes a model directory: parameters.bin, then manifest.json (each by the one durable atomic write). */
 export async function saveModel(dir: string, model: Model, extras: ModelManifestExtras): Promise<ModelManifest> {
   const parameters = encodeParameters(model);
-  const manifest = modelManifest(model, extras, parameters);
+  // The manifest is checked against its schema before anything is written (its checksum comes from the write).
   const validate = validatorFor<ModelManifest>(SCHEMA_FILE);
-  if (!validate(manifest)) {
+  if (!validate(modelManifest(model, extras, { bytes: parameters.length, sha256: '0'.repeat(64) }))) {
     throw new DyadflowError('DF_ERR_INVARIANT', `model manifest does not match its schema: ${JSON.stringify(validate.errors?.[0])}`);
   }
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(join(dir, PARAMETERS_FILE), parameters);
+  // One pass over the bytes: the atomic write hashes them as it writes, and that checksum goes into the manifest.
+  const digest = await writeFileAtomic(join(dir, PARAMETERS_FILE), parameters);
+  const manifest = modelManifest(model, extras, digest);
   await writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }
