@@ -142,3 +142,29 @@ export async function readCheckpointFile(path: string, kind: string): Promise<Ch
   }
   return { kind: header.kind, meta: header.meta, arrays };
 }
+
+/** Only the kind and metadata of a checkpoint (reads its header, not its arrays): for `dyadflow status`. */
+export async function readCheckpointMeta(path: string, kind: string): Promise<unknown> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    const { bytesRead } = await fh.read(head, 0, 16, 0);
+    if (bytesRead < 16 || head.toString('latin1', 0, 8) !== MAGIC) throw corrupt(path, 'bad magic');
+    const version = head.readUInt32LE(8);
+    if (version !== CHECKPOINT_FORMAT_VERSION) {
+      throw new InputError('DF_ERR_CHECKPOINT_VERSION', `${path}: checkpoint format version ${version}; this build reads version ${CHECKPOINT_FORMAT_VERSION}`);
+    }
+    const json = Buffer.alloc(head.readUInt32LE(12));
+    await fh.read(json, 0, json.length, 16);
+    let header: Header;
+    try {
+      header = JSON.parse(json.toString('utf8')) as Header;
+    } catch {
+      throw corrupt(path, 'bad header');
+    }
+    if (header.kind !== kind) throw corrupt(path, `holds ${header.kind}, expected ${kind}`);
+    return header.meta;
+  } finally {
+    await fh.close();
+  }
+}

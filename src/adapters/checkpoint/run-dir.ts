@@ -4,10 +4,11 @@
 // and the recovery a resume does after a crash: stray `.tmp` files and the snapshots and models of windows after
 // the last checkpoint are removed, so the directory is exactly what the checkpoint describes.
 import { mkdir, open, readFile, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { removeStrayTmpFiles, syncDirectory, writeFileAtomic } from '../fs/atomic-file.js';
-import { readCheckpointFile, writeCheckpointFile, type CheckpointContent } from './checkpoint-file.js';
+import { DEAD_LETTERS_HEADER, type BadRow, type DeadLetterSink } from '../recsys16/bad-row.js';
+import { readCheckpointFile, readCheckpointMeta, writeCheckpointFile, type CheckpointContent } from './checkpoint-file.js';
 
 /** Names inside a run's output directory. */
 export const RUN_LAYOUT = {
@@ -140,6 +141,14 @@ export class AppendOnlyFile {
     await this.fh.sync();
   }
 
+  /** Cuts the file back to `length` bytes (what a window that is abandoned appended goes). */
+  async truncate(length: number): Promise<void> {
+    if (length >= this.length) return;
+    await this.fh.truncate(length);
+    await this.fh.sync();
+    this.length = length;
+  }
+
   /** Syncs and closes. */
   async close(): Promise<void> {
     await this.fh.sync().catch(() => {});
@@ -199,6 +208,19 @@ export async function latestRunCheckpoint(outDir: string, kind: string, onSkip: 
     } catch (err) {
       if (err instanceof InputError && err.code === 'DF_ERR_CHECKPOINT_VERSION') throw err;
       onSkip(`${path}: skipped (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+  return null;
+}
+
+/** The metadata of the newest checkpoint whose header reads (its arrays are not read), or null. */
+export async function latestRunCheckpointMeta(outDir: string, kind: string): Promise<{ seq: number; windowId: string; path: string; meta: unknown } | null> {
+  for (const c of await listCheckpoints(outDir)) {
+    const path = join(outDir, RUN_LAYOUT.state, c.name);
+    try {
+      return { seq: c.seq, windowId: CHECKPOINT_NAME.exec(c.name)![2]!, path, meta: await readCheckpointMeta(path, kind) };
+    } catch (err) {
+      if (err instanceof InputError && err.code === 'DF_ERR_CHECKPOINT_VERSION') throw err;
     }
   }
   return null;
@@ -281,4 +303,67 @@ export async function directoryBytes(dir: string): Promise<number> {
     else if (e.isFile()) total += (await stat(p)).size;
   }
   return total;
+}
+
+/**
+ * The stream's dead letters (file source): `dead-letters.ndjson` in the output directory, an append-only file that
+ * begins with the dead-letter header record, truncated on resume like metrics.ndjson. `add` buffers (the sources
+ * call it synchronously); `flush` appends what is buffered, before the window's checkpoint records the length.
+ * File names are written relative to the data folder, so the file does not depend on where the data lies.
+ */
+export class StreamDeadLetters implements DeadLetterSink {
+  private pending = '';
+  private added = 0;
+
+  private constructor(
+    private readonly file: AppendOnlyFile,
+    private readonly dataDir: string,
+  ) {}
+
+  /** Opens (creating, with the header) or reopens the file, truncated to `truncateTo` on a resume. */
+  static async open(path: string, dataDir: string, truncateTo: number | null): Promise<StreamDeadLetters> {
+    const file = await AppendOnlyFile.open(path, truncateTo);
+    if (file.bytes === 0) await file.append(JSON.stringify(DEAD_LETTERS_HEADER) + '\n');
+    return new StreamDeadLetters(file, dataDir);
+  }
+
+  add(bad: BadRow): void {
+    const name = relative(this.dataDir, bad.file) || bad.file;
+    this.pending += JSON.stringify({ file: name, line: bad.line, reason: bad.reason, raw: bad.raw }) + '\n';
+    this.added++;
+  }
+
+  /** Bad rows added by this process (not counting earlier runs'). */
+  get count(): number {
+    return this.added;
+  }
+
+  /** Bytes in the file after the last flush: what a checkpoint records. */
+  get bytes(): number {
+    return this.file.bytes;
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const text = this.pending;
+    this.pending = '';
+    await this.file.append(text);
+  }
+
+  /** Drops what is buffered and cuts the file back to `length` bytes (an abandoned window's bad rows). */
+  async truncate(length: number): Promise<void> {
+    this.pending = '';
+    await this.file.truncate(length);
+  }
+
+  /** Flushes and makes the file durable. */
+  async sync(): Promise<void> {
+    await this.flush();
+    await this.file.sync();
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.file.close();
+  }
 }
