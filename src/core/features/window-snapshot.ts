@@ -1,0 +1,178 @@
+// A stream window's snapshot (method.md §5a; issue 11 item 3): the window's dyads (every (user, item) with an
+// impression or an interaction of types 1–3 in the window), their labels from the window's own events, their
+// win/tie/loss statistics from the feature state (the state after all earlier windows plus the late events that
+// arrived while this window was open) and their raw contextual columns. The same code as the batch table
+// (`entriesByIds`, `WtlBuilder` through `FeatureJob`, `contextFeatures`), as a job in slices so the stream's
+// event loop is never blocked for long.
+import { invariant } from '../errors.js';
+import type { ImpressionTable, InteractionTable, ProfileTable } from '../events/tables.js';
+import { FoldJob } from '../matrix/batch-fold.js';
+import { ImplicitState } from '../matrix/implicit-state.js';
+import { isoYearWeek } from '../time/iso-week.js';
+import { entriesByIds } from './build-feature-table.js';
+import { contextFeatures } from './context.js';
+import { CONTEXT_WIDTH, SPLIT, WTL_WIDTH, type FeatureTable } from './feature-table.js';
+import { FeatureJob, type WtlOptions } from './wtl.js';
+
+/** What a window's snapshot saw: rows, labels, who is new, neighbour shortfalls, profile misses. */
+export interface WindowFeatureReport {
+  dyads: number;
+  users: number;
+  items: number;
+  /** Users and items of the window that the feature state had never seen (cold start). */
+  newUsers: number;
+  newItems: number;
+  labels: { click: number; bookmark: number; reply: number };
+  fewerThanK: number;
+  noNeighbours: number;
+  usersWithoutProfile: number;
+  itemsWithoutProfile: number;
+}
+
+const LIST = 0;
+const FEATURES = 1;
+const DONE = 2;
+
+/**
+ * The snapshot of one window as a job: `run(budget)` until it returns true, then `result()`. The feature state
+ * must not change while the job runs. Every `split` value is `train`: a window's rows are first scored by the
+ * previous model (prequential) and then trained on; no row is held out.
+ */
+export class WindowSnapshotJob {
+  private phase = LIST;
+  private readonly local = ImplicitState.empty({ pairs: false });
+  private readonly listing: FoldJob;
+  private table: FeatureTable | null = null;
+  private userIxs = new Int32Array(0);
+  private itemIxs = new Int32Array(0);
+  private features: FeatureJob | null = null;
+  private report: WindowFeatureReport | null = null;
+
+  constructor(
+    events: { interactions: InteractionTable; impressions: ImpressionTable },
+    private readonly featureState: ImplicitState,
+    private readonly profiles: { users: ProfileTable | null; items: ProfileTable | null },
+    private readonly opts: WtlOptions,
+  ) {
+    this.listing = new FoldJob(this.local, { interactions: events.interactions, impressions: events.impressions });
+  }
+
+  /** Whether the snapshot is complete. */
+  get done(): boolean {
+    return this.phase === DONE;
+  }
+
+  /** Does about `budget` units of work (see FoldJob and FeatureJob); returns true when the snapshot is complete. */
+  run(budget: number): boolean {
+    if (this.phase === LIST) {
+      if (!this.listing.run(budget)) return false;
+      this.list();
+      this.phase = FEATURES;
+      return false;
+    }
+    if (this.phase === FEATURES) {
+      if (!this.features!.run(budget)) return false;
+      this.finish();
+      this.phase = DONE;
+    }
+    return this.phase === DONE;
+  }
+
+  /** The window's dyads sorted by (user id, item id), with labels, weeks and their indices in the feature state. */
+  private list(): void {
+    const local = this.local;
+    const rows = entriesByIds(local);
+    const n = rows.length;
+    const userIds = new Int32Array(n);
+    const itemIds = new Int32Array(n);
+    const firstSeenS = new Float64Array(n);
+    const weeks = new Int32Array(n);
+    const click = new Uint8Array(n);
+    const bookmark = new Uint8Array(n);
+    const reply = new Uint8Array(n);
+    this.userIxs = new Int32Array(n);
+    this.itemIxs = new Int32Array(n);
+    const fs = this.featureState;
+    for (let i = 0; i < n; i++) {
+      const e = rows[i]!;
+      userIds[i] = local.users.idAt(local.entryUserIx[e]!);
+      itemIds[i] = local.items.idAt(local.entryItemIx[e]!);
+      firstSeenS[i] = local.entryFirstSeenS[e]!;
+      weeks[i] = isoYearWeek(firstSeenS[i]!);
+      const mask = local.entryTypes[e]!;
+      click[i] = mask & 1;
+      bookmark[i] = (mask >> 1) & 1;
+      reply[i] = (mask >> 2) & 1;
+      this.userIxs[i] = fs.users.indexOf(userIds[i]!);
+      this.itemIxs[i] = fs.items.indexOf(itemIds[i]!);
+    }
+    this.table = {
+      length: n,
+      userIds,
+      itemIds,
+      weeks,
+      split: new Uint8Array(n).fill(SPLIT.train),
+      wtl: new Float64Array(n * WTL_WIDTH),
+      context: new Int32Array(n * CONTEXT_WIDTH),
+      click,
+      bookmark,
+      reply,
+      firstSeenS,
+    };
+    this.features = new FeatureJob(fs, this.userIxs, this.itemIxs, this.opts, this.table.wtl);
+  }
+
+  private finish(): void {
+    const t = this.table!;
+    const misses = contextFeatures(t.userIds, t.itemIds, this.profiles.users, this.profiles.items, t.context);
+    let newUsers = 0;
+    let newItems = 0;
+    // Users and items are counted once each: the local state indexes each id once.
+    for (let u = 0; u < this.local.users.size; u++) if (this.featureState.users.indexOf(this.local.users.idAt(u)) < 0) newUsers++;
+    for (let o = 0; o < this.local.items.size; o++) if (this.featureState.items.indexOf(this.local.items.idAt(o)) < 0) newItems++;
+    const labels = { click: 0, bookmark: 0, reply: 0 };
+    for (let i = 0; i < t.length; i++) {
+      labels.click += t.click[i]!;
+      labels.bookmark += t.bookmark[i]!;
+      labels.reply += t.reply[i]!;
+    }
+    this.report = {
+      dyads: t.length,
+      users: this.local.users.size,
+      items: this.local.items.size,
+      newUsers,
+      newItems,
+      labels,
+      fewerThanK: this.features!.counts.fewerThanK,
+      noNeighbours: this.features!.counts.noNeighbours,
+      usersWithoutProfile: misses.usersWithoutProfile,
+      itemsWithoutProfile: misses.itemsWithoutProfile,
+    };
+  }
+
+  /** The snapshot table and its report (after `run` returned true). */
+  result(): { table: FeatureTable; report: WindowFeatureReport } {
+    invariant(this.phase === DONE, 'WindowSnapshotJob.result() before the job is done');
+    return { table: this.table!, report: this.report! };
+  }
+}
+
+/**
+ * Per item of the feature state (by item index): how many of its dyads have each label, the counts the popularity
+ * baseline of the prequential evaluation scores an item by (issue 11 item 3: never the window's own events).
+ */
+export function itemLabelCounts(state: ImplicitState): { click: Int32Array; bookmark: Int32Array; reply: Int32Array } {
+  const nItems = state.items.size;
+  const click = new Int32Array(nItems);
+  const bookmark = new Int32Array(nItems);
+  const reply = new Int32Array(nItems);
+  for (let e = 0; e < state.entryCount; e++) {
+    const mask = state.entryTypes[e]!;
+    if (mask === 0) continue;
+    const o = state.entryItemIx[e]!;
+    click[o]! += mask & 1;
+    bookmark[o]! += (mask >> 1) & 1;
+    reply[o]! += (mask >> 2) & 1;
+  }
+  return { click, bookmark, reply };
+}
