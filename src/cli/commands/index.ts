@@ -5,6 +5,8 @@ import { generateCommand } from './generate.js';
 import { statsCommand } from './stats.js';
 import { produceCommand } from './produce.js';
 import { reproduceCommand } from './reproduce.js';
+import { runCommand } from './run.js';
+import { statusCommand } from './status.js';
 
 export type { CommandModule } from '../command.js';
 
@@ -15,4 +17,6 @@ export const COMMANDS: CommandModule[] = [
   featuresCommand,
   produceCommand,
   reproduceCommand,
+  runCommand,
+  statusCommand,
 ];
