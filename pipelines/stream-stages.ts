@@ -20,7 +20,7 @@ import {
 } from '../src/adapters/checkpoint/run-dir.js';
 import type { CheckpointArray } from '../src/adapters/checkpoint/checkpoint-file.js';
 import { writeFileAtomic } from '../src/adapters/fs/atomic-file.js';
-import { fingerprintTable } from '../src/adapters/model-store/fingerprint.js';
+import { fingerprintTableSliced } from '../src/adapters/model-store/fingerprint.js';
 import { loadModel, saveModel } from '../src/adapters/model-store/model-store.js';
 import { writeFeatureTableArrow } from '../src/adapters/arrow/index.js';
 import { DEFAULT_PARQUET_WRITE_OPTIONS, writeFeatureTableParquet, type ParquetWriteOptions } from '../src/adapters/parquet/index.js';
@@ -32,11 +32,11 @@ import { SNAPSHOT_FILES } from '../src/adapters/snapshot/manifest.js';
 import { DyadflowError, InvariantError } from '../src/core/errors.js';
 import type { EventBatch, EventSource, JsonValue, LostInput } from '../src/core/events/source.js';
 import type { ImpressionTable, InteractionTable, ProfileTable } from '../src/core/events/tables.js';
-import { PREQUENTIAL_TASKS, popularityScores, windowMetrics, type PrequentialTask, type TaskWindowMetrics, type WindowMetrics } from '../src/core/evaluation/prequential.js';
+import { PREQUENTIAL_TASKS, WindowMetricsJob, popularityScores, type PrequentialTask, type TaskWindowMetrics, type WindowMetrics } from '../src/core/evaluation/prequential.js';
 import type { Spread } from '../src/core/features/feature-table.js';
 import { WindowSnapshotJob, itemLabelCounts, type WindowFeatureReport } from '../src/core/features/window-snapshot.js';
 import { FoldJob } from '../src/core/matrix/batch-fold.js';
-import { ImplicitState, type ImplicitStateCheckpoint } from '../src/core/matrix/implicit-state.js';
+import { ImplicitState, type ImplicitStateCheckpoint, type StateBytes } from '../src/core/matrix/implicit-state.js';
 import {
   createModel,
   createTrainer,
@@ -166,6 +166,8 @@ export interface StreamSummary {
   seconds: number;
   /** The longest synchronous slice of stream work, in milliseconds (the event loop was blocked at most this long by it). */
   maxSliceMs: number;
+  /** The state at the end: sizes and the bytes of its typed arrays (pairs: everything that stores user pairs). */
+  state: { users: number; items: number; entries: number; pairs: number; bytes: StateBytes };
 }
 
 /** A closed window on its way through the stages. */
@@ -327,6 +329,13 @@ export class StreamContext {
     return out;
   }
 
+  /** The ranking metrics of scores, computed in slices (WindowMetricsJob). */
+  async metricsSliced(userIds: Int32Array, labels: Uint8Array, scores: Float64Array): Promise<WindowMetrics> {
+    const job = new WindowMetricsJob(userIds, labels, scores);
+    await this.runSliced(job, 'metrics', 4_096);
+    return job.result();
+  }
+
   /** Runs a trainer in slices of steps. */
   async trainSliced(trainer: Trainer): Promise<void> {
     await this.runSliced({ run: (budget) => trainer.run(budget) }, 'train', 1_000);
@@ -356,6 +365,7 @@ export class StreamContext {
       badProfileRows: this.badProfileRows,
       seconds,
       maxSliceMs: this.maxSliceMs,
+      state: { users: this.state.users.size, items: this.state.items.size, entries: this.state.entryCount, pairs: this.state.pairCount, bytes: this.state.bytes() },
     };
   }
 
@@ -630,12 +640,9 @@ export async function evaluateWindow(w: WindowWork, ctx: StreamContext): Promise
       const labels = labelsOf(w, task);
       let positives = 0;
       for (let i = 0; i < labels.length; i++) positives += labels[i]!;
-      const model = scores[task] ? windowMetrics(table.userIds, labels, scores[task]) : null;
-      await turn();
-      const pop = windowMetrics(table.userIds, labels, popularity);
-      await turn();
-      const random = windowMetrics(table.userIds, labels, new Float64Array(labels.length));
-      await turn();
+      const model = scores[task] ? await ctx.metricsSliced(table.userIds, labels, scores[task]) : null;
+      const pop = await ctx.metricsSliced(table.userIds, labels, popularity);
+      const random = await ctx.metricsSliced(table.userIds, labels, new Float64Array(labels.length));
       prequential[task] = { positives, model, popularity: pop, random };
     }
     w.prequential = prequential;
@@ -658,11 +665,7 @@ export async function trainWindow(w: WindowWork, ctx: StreamContext): Promise<Wi
     // In-sample metrics after training, for the model's manifest ("metrics before and after training").
     const scores = await scoreTasks(ctx, model, w);
     const after: Partial<Record<PrequentialTask, WindowMetrics>> = {};
-    for (const task of PREQUENTIAL_TASKS) {
-      if (!scores[task]) continue;
-      after[task] = windowMetrics(table.userIds, labelsOf(w, task), scores[task]);
-      await turn();
-    }
+    for (const task of PREQUENTIAL_TASKS) if (scores[task]) after[task] = await ctx.metricsSliced(table.userIds, labelsOf(w, task), scores[task]);
     w.after = after;
     return w;
   });
@@ -672,8 +675,7 @@ export async function trainWindow(w: WindowWork, ctx: StreamContext): Promise<Wi
 export async function publishModel(w: WindowWork, ctx: StreamContext): Promise<WindowWork> {
   return timed(w, 'model', ctx, async () => {
     const id = w.window.id;
-    const dataFingerprint = fingerprintTable(w.snapshot!.table);
-    await turn();
+    const dataFingerprint = await fingerprintTableSliced(w.snapshot!.table);
     await saveModel(join(ctx.out, RUN_LAYOUT.models, id), ctx.model!, {
       dataFingerprint,
       parent: ctx.lastModelId,
@@ -732,6 +734,7 @@ export async function foldWindow(w: WindowWork, ctx: StreamContext): Promise<Win
 /** The checkpoint: state, source position, rng, model pointer and file lengths; then pruning and the window's report. */
 export async function checkpointWindow(w: WindowWork, ctx: StreamContext): Promise<WindowWork> {
   // Not interrupted by a signal: once the window's outputs are written, its checkpoint completes it.
+  ctx.req.hooks?.onProgress?.({ window: w.window.id, phase: 'checkpoint' });
   const t0 = performance.now();
   await ctx.deadLetters?.sync();
   await ctx.metricsFile.sync();

@@ -72,6 +72,8 @@ export interface ModelManifest {
   scaler: { count: number };
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Rows of an id index in ascending id order: [ids, dense indices]. */
 function sortedRows(index: IdIndex): [Int32Array, Int32Array] {
   const ixs = index.ixsByIdOrder();
@@ -97,6 +99,15 @@ export function encodeParameters(model: Model): Buffer {
   for (let k = 0; k < model.weights.length; k++) o = writeValue(model.weights[k]!, o);
   const writeRows = (ids: Int32Array, ixs: Int32Array, emb: Params): void => {
     for (let k = 0; k < ids.length; k++) o = buf.writeInt32LE(ids[k]!, o);
+    if (LITTLE_ENDIAN) {
+      // The rows gathered in id order by typed-array copies, then their bytes at once (this host is little-endian,
+      // as the file is): about 10× faster than a write call per value for a model of millions of values.
+      const rows = bpv === 4 ? new Float32Array(ixs.length * dim) : new Float64Array(ixs.length * dim);
+      for (let k = 0; k < ixs.length; k++) rows.set(emb.subarray(ixs[k]! * dim, ixs[k]! * dim + dim), k * dim);
+      buf.set(new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength), o);
+      o += rows.byteLength;
+      return;
+    }
     for (let k = 0; k < ixs.length; k++) {
       const base = ixs[k]! * dim;
       for (let j = 0; j < dim; j++) o = writeValue(emb[base + j]!, o);

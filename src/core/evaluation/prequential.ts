@@ -3,6 +3,7 @@
 // item's count of t-positive dyads in the same feature state the window's features come from, never the window's
 // own events) and the random scorer's exact expectation (a constant score: every metric is tie-aware). The same
 // metric code as the offline Fig. 2.
+import { invariant } from '../errors.js';
 import { meanOfValues, perUserRanking, pooledAuc, type ScoreArray } from './ranking.js';
 
 /** The tasks a stream window is evaluated on (the label columns of a snapshot). */
@@ -61,4 +62,57 @@ export function evaluateWindowTask(userIds: Int32Array, labels: Uint8Array, mode
     popularity: windowMetrics(userIds, labels, popularity),
     random: windowMetrics(userIds, labels, new Float64Array(labels.length)),
   };
+}
+
+/**
+ * windowMetrics as a job in slices (the stream must not hold its event loop for the ~100 ms a ranking of a window's
+ * ~300k dyads takes): `run(budget)` ranks the users of about `budget` more rows. Rows must be grouped by user (a
+ * snapshot is sorted by user id): each user's values are computed alone, so ranking the users chunk by chunk and
+ * concatenating their values (in ascending user id order, as perUserRanking gives them) gives exactly windowMetrics.
+ */
+export class WindowMetricsJob {
+  private at = 0;
+  private readonly auc: number[] = [];
+  private readonly ap1: number[] = [];
+  private readonly ap5: number[] = [];
+  private metrics: WindowMetrics | null = null;
+
+  constructor(
+    private readonly userIds: Int32Array,
+    private readonly labels: Uint8Array,
+    private readonly scores: ScoreArray,
+  ) {
+    for (let i = 1; i < userIds.length; i++) invariant(userIds[i - 1]! <= userIds[i]!, 'WindowMetricsJob needs rows sorted by user id');
+  }
+
+  /** Ranks the users of about `budget` more rows (whole users); the pooled AUC last. Returns true when done. */
+  run(budget: number): boolean {
+    const n = this.labels.length;
+    if (this.at < n) {
+      let end = Math.min(n, this.at + Math.max(1, budget));
+      while (end < n && this.userIds[end] === this.userIds[end - 1]) end++;
+      const r = perUserRanking(this.userIds.subarray(this.at, end), this.labels.subarray(this.at, end), this.scores.subarray(this.at, end));
+      for (const v of r.auc.values) this.auc.push(v);
+      for (const v of r.ap1.values) this.ap1.push(v);
+      for (const v of r.ap5.values) this.ap5.push(v);
+      this.at = end;
+      return false;
+    }
+    if (this.metrics === null) {
+      this.metrics = {
+        auc: meanOfValues(Float64Array.from(this.auc)),
+        pooledAuc: pooledAuc(this.labels, this.scores),
+        map1: meanOfValues(Float64Array.from(this.ap1)),
+        map5: meanOfValues(Float64Array.from(this.ap5)),
+        aucUsers: this.auc.length,
+      };
+    }
+    return true;
+  }
+
+  /** The metrics (after run returned true). */
+  result(): WindowMetrics {
+    invariant(this.metrics !== null, 'WindowMetricsJob.result() before the job is done');
+    return this.metrics;
+  }
 }

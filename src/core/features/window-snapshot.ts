@@ -30,8 +30,9 @@ export interface WindowFeatureReport {
 }
 
 const LIST = 0;
-const FEATURES = 1;
-const DONE = 2;
+const FILL = 1;
+const FEATURES = 2;
+const DONE = 3;
 
 /**
  * The snapshot of one window as a job: `run(budget)` until it returns true, then `result()`. The feature state
@@ -62,11 +63,17 @@ export class WindowSnapshotJob {
     return this.phase === DONE;
   }
 
-  /** Does about `budget` units of work (see FoldJob and FeatureJob); returns true when the snapshot is complete. */
+  /** Does about `budget` units of work (see FoldJob and FeatureJob; rows when listing); returns true when complete. */
   run(budget: number): boolean {
     if (this.phase === LIST) {
       if (!this.listing.run(budget)) return false;
-      this.list();
+      this.sortRows();
+      this.phase = FILL;
+      return false;
+    }
+    if (this.phase === FILL) {
+      if (!this.fill(budget)) return false;
+      this.features = new FeatureJob(this.featureState, this.userIxs, this.itemIxs, this.opts, this.table!.wtl);
       this.phase = FEATURES;
       return false;
     }
@@ -78,48 +85,53 @@ export class WindowSnapshotJob {
     return this.phase === DONE;
   }
 
-  /** The window's dyads sorted by (user id, item id), with labels, weeks and their indices in the feature state. */
-  private list(): void {
-    const local = this.local;
-    const rows = entriesByIds(local);
-    const n = rows.length;
-    const userIds = new Int32Array(n);
-    const itemIds = new Int32Array(n);
-    const firstSeenS = new Float64Array(n);
-    const weeks = new Int32Array(n);
-    const click = new Uint8Array(n);
-    const bookmark = new Uint8Array(n);
-    const reply = new Uint8Array(n);
+  private rows: Int32Array = new Int32Array(0);
+  private filled = 0;
+
+  /** The window's dyads sorted by (user id, item id), and the table they fill. */
+  private sortRows(): void {
+    this.rows = entriesByIds(this.local);
+    const n = this.rows.length;
     this.userIxs = new Int32Array(n);
     this.itemIxs = new Int32Array(n);
-    const fs = this.featureState;
-    for (let i = 0; i < n; i++) {
-      const e = rows[i]!;
-      userIds[i] = local.users.idAt(local.entryUserIx[e]!);
-      itemIds[i] = local.items.idAt(local.entryItemIx[e]!);
-      firstSeenS[i] = local.entryFirstSeenS[e]!;
-      weeks[i] = isoYearWeek(firstSeenS[i]!);
-      const mask = local.entryTypes[e]!;
-      click[i] = mask & 1;
-      bookmark[i] = (mask >> 1) & 1;
-      reply[i] = (mask >> 2) & 1;
-      this.userIxs[i] = fs.users.indexOf(userIds[i]!);
-      this.itemIxs[i] = fs.items.indexOf(itemIds[i]!);
-    }
     this.table = {
       length: n,
-      userIds,
-      itemIds,
-      weeks,
+      userIds: new Int32Array(n),
+      itemIds: new Int32Array(n),
+      weeks: new Int32Array(n),
       split: new Uint8Array(n).fill(SPLIT.train),
       wtl: new Float64Array(n * WTL_WIDTH),
       context: new Int32Array(n * CONTEXT_WIDTH),
-      click,
-      bookmark,
-      reply,
-      firstSeenS,
+      click: new Uint8Array(n),
+      bookmark: new Uint8Array(n),
+      reply: new Uint8Array(n),
+      firstSeenS: new Float64Array(n),
     };
-    this.features = new FeatureJob(fs, this.userIxs, this.itemIxs, this.opts, this.table.wtl);
+  }
+
+  /** Fills about `budget` more rows: ids, labels, week, and their indices in the feature state; true when all are. */
+  private fill(budget: number): boolean {
+    const local = this.local;
+    const fs = this.featureState;
+    const t = this.table!;
+    const end = Math.min(this.rows.length, this.filled + Math.max(1, budget));
+    for (let i = this.filled; i < end; i++) {
+      const e = this.rows[i]!;
+      const userId = local.users.idAt(local.entryUserIx[e]!);
+      const itemId = local.items.idAt(local.entryItemIx[e]!);
+      t.userIds[i] = userId;
+      t.itemIds[i] = itemId;
+      t.firstSeenS![i] = local.entryFirstSeenS[e]!;
+      t.weeks[i] = isoYearWeek(local.entryFirstSeenS[e]!);
+      const mask = local.entryTypes[e]!;
+      t.click[i] = mask & 1;
+      t.bookmark[i] = (mask >> 1) & 1;
+      t.reply[i] = (mask >> 2) & 1;
+      this.userIxs[i] = fs.users.indexOf(userId);
+      this.itemIxs[i] = fs.items.indexOf(itemId);
+    }
+    this.filled = end;
+    return end >= this.rows.length;
   }
 
   private finish(): void {

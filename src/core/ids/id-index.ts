@@ -3,6 +3,9 @@
  * Dense indices are internal: they depend on the order ids were first seen, so nothing that reaches an
  * output or a random draw may be keyed by them (architecture.md, "Time, order and determinism").
  */
+/** Up to this many ids, ixsByIdOrder sorts packed numeric keys (see there). */
+const KEY_IX_LIMIT = 1 << 22;
+
 export class IdIndex {
   private readonly ixById = new Map<number, number>();
   private idsByIx: Int32Array;
@@ -49,9 +52,26 @@ export class IdIndex {
 
   /** Dense indices ordered by ascending external id: the order any output or draw must use. */
   ixsByIdOrder(): Int32Array {
-    const ixs = new Int32Array(this.count);
-    for (let i = 0; i < this.count; i++) ixs[i] = i;
+    const n = this.count;
     const ids = this.idsByIx;
+    const ixs = new Int32Array(n);
+    // Ids are distinct non-negative Int32s: id·2^22 + ix is an exact double (< 2^53) for up to 2^22 ids, and a
+    // native numeric sort of those keys is several times faster than a comparator sort.
+    if (n <= KEY_IX_LIMIT) {
+      const keys = new Float64Array(n);
+      let ok = true;
+      for (let i = 0; i < n; i++) {
+        const id = ids[i]!;
+        if (id < 0) ok = false;
+        keys[i] = id * KEY_IX_LIMIT + i;
+      }
+      if (ok) {
+        keys.sort();
+        for (let i = 0; i < n; i++) ixs[i] = keys[i]! % KEY_IX_LIMIT;
+        return ixs;
+      }
+    }
+    for (let i = 0; i < n; i++) ixs[i] = i;
     return ixs.sort((a, b) => ids[a]! - ids[b]!);
   }
 

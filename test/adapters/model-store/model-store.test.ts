@@ -179,3 +179,14 @@ describe('warm start from a saved model', () => {
     expect(resumed.epoch).toBe(11);
   });
 });
+
+describe('fingerprintTableSliced', () => {
+  it('equals fingerprintTable, several slices per column included', async () => {
+    const { fingerprintTable, fingerprintTableSliced } = await import('../../../src/adapters/model-store/fingerprint.js');
+    const { randomFeatureTable } = await import('../snapshot/random-table.js');
+    for (const rows of [0, 3, 40_000]) {
+      const table = randomFeatureTable(rows, rows + 1);
+      expect(await fingerprintTableSliced(table)).toBe(fingerprintTable(table));
+    }
+  });
+});

@@ -32,3 +32,26 @@ describe('prequential window metrics', () => {
     expect(Array.from(popularityScores(Int32Array.from([20, 10, 99]), (id) => counts.get(id) ?? 0))).toEqual([1, 5, 0]);
   });
 });
+
+describe('WindowMetricsJob', () => {
+  it('equals windowMetrics bit for bit whatever the slicing, ties and users spanning slices included', async () => {
+    const fc = (await import('fast-check')).default;
+    const { WindowMetricsJob } = await import('../../../src/core/evaluation/prequential.js');
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 4 })), { maxLength: 60 }),
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 10 }),
+        (rows, budgets) => {
+          rows.sort((a, b) => a[0] - b[0]);
+          const users = Int32Array.from(rows, (r) => r[0]);
+          const labels = Uint8Array.from(rows, (r) => r[1]);
+          const scores = Float64Array.from(rows, (r) => r[2] / 2);
+          const job = new WindowMetricsJob(users, labels, scores);
+          let k = 0;
+          while (!job.run(budgets[k++ % budgets.length]!));
+          expect(job.result()).toEqual(windowMetrics(users, labels, scores));
+        },
+      ),
+    );
+  });
+});
