@@ -169,12 +169,16 @@ async function rebuildChild(args: string[]): Promise<void> {
   const extra = JSON.parse(extraJson) as Record<string, unknown>;
   const cp = await loadCheckpoint(dir);
   const c0 = process.cpuUsage();
+  const faults0 = process.resourceUsage().minorPageFault;
   const job = ImplicitState.rebuildJob(cp);
   const r = sliced(job, budget);
+  const cpu = process.cpuUsage(c0);
   if (job.state.pairCount !== pairs || job.state.entryCount !== cp.entryUserIxs.length) throw new Error('rebuild differs from the folded state');
   report(BENCH, 'checkpoint rebuild (entries only -> full state), fresh process', round(r.ms / 1000), 's', {
     ...extra,
-    cpuS: cpuS(c0),
+    cpuS: round((cpu.user + cpu.system) / 1e6, 2),
+    sysS: round(cpu.system / 1e6, 2),
+    minorPageFaults: process.resourceUsage().minorPageFault - faults0,
     entries: cp.entryUserIxs.length,
     pairs,
     longestSliceMs: round(r.maxSliceMs, 1),
@@ -209,8 +213,11 @@ export default async function main(args: string[]): Promise<void> {
   const baseline = args.includes('--baseline') ? resolve(args[args.indexOf('--baseline') + 1]!) : undefined;
   const withFeatures = preset !== 'recsys16' || args.includes('--features');
   if (baseline && preset !== 'daemon') throw new Error('--baseline runs on daemon only');
-  const { ds, source } = await obtainDataset(preset, dataDir);
-  const weeks = byWeek(ds);
+  const obtained = await obtainDataset(preset, dataDir);
+  const source = obtained.source;
+  // Only the weekly tables are kept (the dataset is dropped, and they are too before the rebuild).
+  let weeks = byWeek(obtained.ds);
+  (obtained as { ds: Dataset | null }).ds = null;
   const extra = { preset, source, budget, weeks: weeks.length };
   const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -325,10 +332,15 @@ export default async function main(args: string[]): Promise<void> {
 
   // Checkpoint: entries only; the rest rebuilt in a fresh process, as on a resume.
   const cpDir = await mkdtemp(join(tmpdir(), 'dyadflow-bench-state-cp-'));
+  let keepForBaseline: Week[] | null = null;
   try {
     await saveCheckpoint(state.toCheckpoint(), cpDir);
+    // As on a resume, the rebuild runs in a process of its own; this one lets go of what it can first.
     state = ImplicitState.empty();
+    keepForBaseline = baseline ? weeks : null;
+    weeks = [];
     gc?.();
+    report(BENCH, 'RSS of the bench process while the rebuild child runs', round(process.memoryUsage().rss / 2 ** 30, 3), 'GiB', extra);
     const runner = join(fileURLToPath(new URL('.', import.meta.url)), 'run.js');
     const child = spawnSync(process.execPath, ['--expose-gc', runner, 'state', REBUILD_CHILD, cpDir, String(budget), String(pairs), JSON.stringify(extra)], {
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -338,7 +350,7 @@ export default async function main(args: string[]): Promise<void> {
     await rm(cpDir, { recursive: true, force: true });
   }
 
-  if (baseline) await runBaseline(baseline, weeks, refWeek, ref, extra);
+  if (baseline) await runBaseline(baseline, keepForBaseline!, refWeek, ref, extra);
 }
 
 /** The same fold and features with another build (e.g. main's dist), for a figure beside ours. */

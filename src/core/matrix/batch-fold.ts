@@ -23,6 +23,8 @@ import type { ImpressionTable, InteractionTable } from '../events/tables.js';
 import { isoWeekStartS } from '../time/iso-week.js';
 import { IM_LEVELS, IM_OF_MASK } from './im.js';
 import type { ImplicitState, ImplicitStateCheckpoint } from './implicit-state.js';
+import { EntryGrowth } from './entry-growth.js';
+import { PairSortJob } from './pair-sort.js';
 
 /** The events of one fold: either table may be empty; masks select rows by a non-zero value. */
 export interface FoldInput {
@@ -42,14 +44,16 @@ export interface FoldOptions {
 // by what they cost relative to that (measured on daemon), so a budget bounds time whatever the phase.
 /** An event's two id lookups (JS Maps) and its batch slot. */
 const COST_INTERN = 40;
-/** One element of one radix pass. */
-const COST_SORT_PASS = 3;
 /** An event applied to its entry (search in the user's row, perhaps a new entry and a type change). */
 const COST_EVENT = 30;
 /** A checkpoint entry counted, or placed in its item's row and its user's group (random accesses). */
 const COST_ENTRY = 10;
 /** A change placed in its item's group. */
-const COST_CHANGE = 8;
+const COST_CHANGE = 12;
+/** A positive user of a changed item counted into, or placed in, its bucket (random accesses per user). */
+const COST_BUCKET = 3;
+/** An item row allocated by the rebuild. */
+const COST_ALLOCATE = 8;
 
 /**
  * Scale of the weighted change in an accumulator slot: slot = ΔW·2^24 + ΔB. ΔB of one pair in one batch is at most
@@ -92,55 +96,6 @@ function scratchOf(state: ImplicitState): FoldScratch {
   return state.foldScratch;
 }
 
-const RADIX_BITS = 16;
-const RADIX = 1 << RADIX_BITS;
-
-/** The permutation that sorts rows by (hi, lo), both non-negative Int32 (LSD radix sort, 16-bit digits; stable). */
-export function sortByPair(hi: Int32Array, lo: Int32Array, n: number): Int32Array {
-  let perm = new Int32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
-  if (n < 2) return perm;
-  if (n <= 64) {
-    for (let i = 1; i < n; i++) {
-      const p = perm[i]!;
-      const h = hi[p]!;
-      const l = lo[p]!;
-      let j = i - 1;
-      while (j >= 0 && (hi[perm[j]!]! > h || (hi[perm[j]!] === h && lo[perm[j]!]! > l))) {
-        perm[j + 1] = perm[j]!;
-        j--;
-      }
-      perm[j + 1] = p;
-    }
-    return perm;
-  }
-  let maxHi = 0;
-  let maxLo = 0;
-  for (let i = 0; i < n; i++) {
-    if (hi[i]! > maxHi) maxHi = hi[i]!;
-    if (lo[i]! > maxLo) maxLo = lo[i]!;
-  }
-  let tmp = new Int32Array(n);
-  const count = new Int32Array(RADIX + 1);
-  const pass = (key: Int32Array, shift: number): void => {
-    count.fill(0);
-    for (let i = 0; i < n; i++) count[((key[perm[i]!]! >>> shift) & (RADIX - 1)) + 1]!++;
-    for (let d = 0; d < RADIX; d++) count[d + 1]! += count[d]!;
-    for (let i = 0; i < n; i++) {
-      const p = perm[i]!;
-      tmp[count[(key[p]! >>> shift) & (RADIX - 1)]!++] = p;
-    }
-    const t = perm;
-    perm = tmp;
-    tmp = t;
-  };
-  pass(lo, 0);
-  if (maxLo >= RADIX) pass(lo, RADIX_BITS);
-  pass(hi, 0);
-  if (maxHi >= RADIX) pass(hi, RADIX_BITS);
-  return perm;
-}
-
 function growI32(a: Int32Array, need: number): Int32Array {
   if (need <= a.length) return a;
   const b = new Int32Array(Math.max(need, a.length * 2));
@@ -153,8 +108,9 @@ const GROUP_COUNT = 0;
 const GROUP_FILL = 1;
 const COUNT = 2;
 const FILL = 3;
-const USERS = 4;
-const PAIRS_DONE = 5;
+const ORDER = 4;
+const USERS = 5;
+const PAIRS_DONE = 6;
 
 /**
  * Step 2 of the fold: the dot-product changes of a set of changed entries (entry index and old type mask;
@@ -179,6 +135,7 @@ class PairDeltas {
   private bA0: Int8Array = new Int8Array(0);
   /** The order in which the bucket users are visited. */
   private order: Int32Array = new Int32Array(0);
+  private orderJob: PairSortJob | null = null;
   /** The next free place of each bucket while filling. */
   private bFill: Int32Array = new Int32Array(0);
   /** Directed pair contributions summed so far (a work figure). */
@@ -198,7 +155,7 @@ class PairDeltas {
 
   /** The current step, for progress reports. */
   get stepName(): string {
-    return ['group', 'group', 'count', 'fill', 'users', 'done'][this.step]!;
+    return ['group', 'group', 'count', 'fill', 'order', 'users', 'done'][this.step]!;
   }
 
   /** Does about `budget` units of work (at least one item or user); returns the work done. */
@@ -210,6 +167,7 @@ class PairDeltas {
       else if (this.step === GROUP_FILL) work += this.groupFill(left);
       else if (this.step === COUNT) work += this.countBuckets(left);
       else if (this.step === FILL) work += this.fillBuckets(left);
+      else if (this.step === ORDER) work += this.orderBucketsByRow(left);
       else if (this.step === USERS) work += this.users(left);
     } while (work < budget && this.step !== PAIRS_DONE);
     return work;
@@ -308,7 +266,7 @@ class PairDeltas {
         }
         this.bStart[slot]!++;
       }
-      work += end - off + 1;
+      work += (end - off) * COST_BUCKET + 1;
     }
     if (this.cursor === this.nItemsChanged) {
       const nb = this.nBucketUsers;
@@ -352,13 +310,12 @@ class PairDeltas {
         this.bA0[at] = m === 0 ? s : m - 1;
       }
       for (let c = c0; c < c1; c++) mark[this.chUser[c]!] = 0;
-      work += end - off + 1 + (c1 - c0);
+      work += (end - off) * COST_BUCKET + 1 + (c1 - c0);
     }
     if (this.cursor === this.nItemsChanged) {
       for (let b = 0; b < this.nBucketUsers; b++) userSlot[this.bUsers[b]!] = 0;
       this.bFill = new Int32Array(0);
-      work += this.orderBucketsByRow();
-      this.step = USERS;
+      this.step = ORDER;
       this.cursor = 0;
     }
     return work;
@@ -368,18 +325,29 @@ class PairDeltas {
    * Visits the users in the order their pair rows lie in memory (segment, offset), so consecutive merges read
    * and write neighbouring memory (the merges are bound by memory traffic to rows no cache holds).
    */
-  private orderBucketsByRow(): number {
-    const n = this.nBucketUsers;
-    const pairs = this.state.pairs;
-    const segs = new Int32Array(n);
-    const offs = new Int32Array(n);
-    for (let b = 0; b < n; b++) {
-      const u = this.bUsers[b]!;
-      segs[b] = pairs.rowSeg[u]!;
-      offs[b] = pairs.rowOff[u]!;
+  private orderBucketsByRow(budget: number): number {
+    if (this.orderJob === null) {
+      const n = this.nBucketUsers;
+      const pairs = this.state.pairs;
+      const segs = new Int32Array(n);
+      const offs = new Int32Array(n);
+      for (let b = 0; b < n; b++) {
+        const u = this.bUsers[b]!;
+        segs[b] = pairs.rowSeg[u]!;
+        offs[b] = pairs.rowOff[u]!;
+      }
+      this.orderJob = new PairSortJob(segs, offs, n);
+      return 2 * n + 1;
     }
-    this.order = sortByPair(segs, offs, n);
-    return n * 4 * COST_SORT_PASS;
+    const job = this.orderJob;
+    const work = job.step(budget);
+    if (job.done) {
+      this.order = job.perm;
+      this.orderJob = null;
+      this.step = USERS;
+      this.cursor = 0;
+    }
+    return work;
   }
 
   /** Per bucket user: the dot-product changes with every other user in the accumulator, then one row merge. */
@@ -538,10 +506,12 @@ function slabsNeedCompaction(state: ImplicitState): boolean {
 
 // Phases of a fold.
 const COLLECT = 0;
-const ENTRIES = 1;
-const PAIRS = 2;
-const FINISH = 3;
-const DONE = 4;
+const SORT = 1;
+const GROW = 2;
+const ENTRIES = 3;
+const PAIRS = 4;
+const FINISH = 5;
+const DONE = 6;
 
 /**
  * The batch fold of a set of events into a state, as a job: `run(budget)` until it returns true. The state
@@ -572,6 +542,8 @@ export class FoldJob {
   private newE: Int32Array = new Int32Array(0);
   private pairDeltas: PairDeltas | null = null;
   private scratch: FoldScratch | null = null;
+  private sortJob: PairSortJob | null = null;
+  private growth: EntryGrowth | null = null;
 
   /** Events folded (kept interactions of types 1–3 and impressions). */
   events = 0;
@@ -601,7 +573,7 @@ export class FoldJob {
 
   /** The current phase, for progress reports. */
   get phaseName(): string {
-    const name = ['collect', 'entries', 'pairs', 'finish', 'done'][this.phase]!;
+    const name = ['collect', 'sort', 'grow', 'entries', 'pairs', 'finish', 'done'][this.phase]!;
     return this.pairDeltas ? `${name}/${this.pairDeltas.stepName}` : name;
   }
 
@@ -611,7 +583,24 @@ export class FoldJob {
     while (this.phase !== DONE) {
       const left = Math.max(1, budget - work);
       if (this.phase === COLLECT) work += this.collect(left);
-      else if (this.phase === ENTRIES) work += this.entries(left);
+      else if (this.phase === SORT) {
+        const sort = this.sortJob!;
+        work += sort.step(left);
+        if (sort.done) {
+          this.perm = sort.perm;
+          this.sortJob = null;
+          // At most one new entry per event: room first, in steps (growing copies every entry column).
+          this.growth = new EntryGrowth(this.state, this.state.entryCount + this.n);
+          this.phase = GROW;
+        }
+      } else if (this.phase === GROW) {
+        const growth = this.growth!;
+        work += growth.step(left);
+        if (growth.done) {
+          this.growth = null;
+          this.phase = ENTRIES;
+        }
+      } else if (this.phase === ENTRIES) work += this.entries(left);
       else if (this.phase === PAIRS) {
         const pd = this.pairDeltas!;
         work += pd.run(left);
@@ -698,7 +687,7 @@ export class FoldJob {
       st.ensureUsers(st.users.size);
       st.ensureItems(st.items.size);
       this.scratch = scratchOf(st);
-      this.perm = sortByPair(this.evU, this.evO, this.n);
+      this.sortJob = new PairSortJob(this.evU, this.evO, this.n);
       this.at = 0;
       this.nCh = 0;
       if (this.chE.length < this.n) {
@@ -708,8 +697,7 @@ export class FoldJob {
         this.newE = new Int32Array(this.n);
       }
       this.events += this.n;
-      this.phase = ENTRIES;
-      work += this.n * 4 * COST_SORT_PASS;
+      this.phase = SORT;
     }
     return work;
   }
@@ -984,14 +972,14 @@ export class RebuildJob {
   private allocate(budget: number): number {
     const rows = this.state.itemUsers;
     const ni = this.state.items.size;
-    const stop = Math.min(ni, this.cursor + Math.ceil(budget / 4));
+    const stop = Math.min(ni, this.cursor + Math.ceil(budget / COST_ALLOCATE));
     for (let o = this.cursor; o < stop; o++) {
       const n = this.itemLen[o]!;
       if (n === 0) continue;
       rows.relocate(o, rows.capacityFor(n));
       rows.setLength(o, n);
     }
-    const work = (stop - this.cursor) * 4 + 1;
+    const work = (stop - this.cursor) * COST_ALLOCATE + 1;
     this.cursor = stop;
     if (stop === ni) {
       this.itemLen = new Int32Array(0);

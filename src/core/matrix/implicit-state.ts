@@ -8,8 +8,9 @@
 // same state (architecture.md, "Time, order and determinism").
 //
 // Layout (issue 11): entries are append-only columns; each user has a row of (item, entry) sorted by item
-// (the entry lookup), each item a row of (user, IM) in arrival order (the item's users, contiguous for
-// neighbour selection), each user an unsorted row of (other user, packed dots) (pair-slab.ts).
+// (the entry lookup), each item a row of (user, IM, entry) with its positive users first (the item's users,
+// contiguous for neighbour selection and the fold), each user an unsorted row of (other user, packed dots)
+// (pair-slab.ts). Rows live in segmented slabs (row-slab.ts).
 // Two ways in, with equal results: the one-event methods below (an entry change costs O(users of the item),
 // each pair found by a scan of the row: tests and occasional events), and the batch fold of batch-fold.ts,
 // grouped by item, for windows.
@@ -19,6 +20,7 @@ import { invariant } from '../errors.js';
 import type { ImpressionTable, InteractionTable } from '../events/tables.js';
 import { isoWeekStartS } from '../time/iso-week.js';
 import { FoldJob, RebuildJob, type FoldScratch } from './batch-fold.js';
+import { grownLength } from './entry-growth.js';
 import { IM_LEVELS, IM_OF_MASK } from './im.js';
 import { PairSlab } from './pair-slab.js';
 import { EntrySlab, ItemUserSlab } from './row-slab.js';
@@ -67,14 +69,6 @@ export interface StateBytes {
 /** A read-only view `view[pairOf(u, v)]` of one dot product column (tests and inspection). */
 export interface DotView {
   readonly [handle: number]: number;
-}
-
-// Growth by half: entry columns are the state's largest arrays after the pair rows (19M entries on recsys16),
-// and doubling left 40% of them unused.
-function grownLength(length: number, need: number): number {
-  let n = Math.max(16, Math.ceil(length * 1.5));
-  while (n < need) n = Math.ceil(n * 1.5);
-  return n;
 }
 
 function growI32(a: Int32Array, need: number, fill = 0): Int32Array {

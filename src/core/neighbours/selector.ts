@@ -19,6 +19,12 @@
 // merges the ranked users outside C (already in order) with the re-scored members of C (sorted, at most K)
 // and keeps the first K. The result equals the full scan; when the ranked prefix runs out before the K-th
 // neighbour is settled, it scans all.
+//
+// The state is read in place (issue 11): u's pair row (other users with both dots packed), the item's user
+// row (positive users first) and the entry rows; a selector costs O(users) to build, so one serves a whole
+// window's dyads in any number of slices. Nothing is cached across windows: the per-user preparation and
+// ranking depend on the norms of every co-user, which any fold may change, and a window computes each user's
+// dyads once anyway; what used to be rebuilt per selector (the item lists, O(entries)) the state now keeps.
 
 import { invariant } from '../errors.js';
 import { IM_OF_MASK, ImplicitState } from '../matrix/implicit-state.js';
@@ -379,10 +385,13 @@ export class NeighbourSelector {
   /** Offers candidate v with similarity num/sqrt(den) (times a common factor) to the bounded heap. */
   private offer(v: number, num: number, den: number, im: number): void {
     if (num <= 0 || den <= 0) return;
+    const hKey = this.hKey;
+    const full = this.heapSize >= this.heapCap;
+    // Fast reject without a division: clearly worse than the worst kept (num²/den < key₀·(1 − NEAR)).
+    if (full && num * num < hKey[0]! * (1 - NEAR) * den) return;
     const key = (num * num) / den;
     const id = this.userIds[v]!;
-    const hKey = this.hKey;
-    if (this.heapSize < this.heapCap) {
+    if (!full) {
       const hUser = this.hUser;
       const hId = this.hId;
       const hNum = this.hNum;
@@ -409,8 +418,6 @@ export class NeighbourSelector {
       hIm[i] = im;
       return;
     }
-    // Fast reject: clearly worse than the worst kept.
-    if (key < hKey[0]! * (1 - NEAR)) return;
     if (!isBetterKeyed(key, num, den, id, hKey[0]!, this.hNum[0]!, this.hDen[0]!, this.hId[0]!)) return;
     this.siftDown(0, v, id, key, num, den, im, this.heapSize);
   }

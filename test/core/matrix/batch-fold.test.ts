@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { FoldJob, ImplicitState, foldEvents, type ImplicitStateCheckpoint } from '../../../src/core/matrix/implicit-state.js';
-import { sortByPair } from '../../../src/core/matrix/batch-fold.js';
+import { PairSortJob, sortByPair } from '../../../src/core/matrix/pair-sort.js';
 import { ImpressionTableBuilder, InteractionTableBuilder, type ImpressionTable, type InteractionTable } from '../../../src/core/events/tables.js';
 import { NeighbourSelector } from '../../../src/core/neighbours/selector.js';
 import { InvariantError } from '../../../src/core/errors.js';
@@ -117,14 +117,23 @@ describe('sortByPair', () => {
     expect([...sortByPair(hi, lo, 6)]).toEqual([5, 1, 3, 0, 4, 2]);
   });
 
-  it('agrees with a comparison sort, short and long', () => {
+  it('agrees with a comparison sort, short and long, in one call or in steps of any budget', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 200 })), { maxLength: 300, size: 'max' }), (rows) => {
-        const hi = Int32Array.from(rows, (r) => r[1]);
-        const lo = Int32Array.from(rows, (r) => r[0]);
-        const expected = rows.map((_, i) => i).sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]! || a - b);
-        expect([...sortByPair(hi, lo, rows.length)]).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 200 })), { maxLength: 300, size: 'max' }),
+        fc.integer({ min: 0, max: 500 }),
+        (rows, budget) => {
+          const hi = Int32Array.from(rows, (r) => r[1]);
+          const lo = Int32Array.from(rows, (r) => r[0]);
+          const expected = rows.map((_, i) => i).sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]! || a - b);
+          expect([...sortByPair(hi, lo, rows.length)]).toEqual(expected);
+          const job = new PairSortJob(hi, lo, rows.length);
+          let steps = 0;
+          while (!job.run(budget)) steps++;
+          expect([...job.perm]).toEqual(expected);
+          if (rows.length > 64 && budget < 50) expect(steps).toBeGreaterThan(3);
+        },
+      ),
     );
   });
 });
