@@ -21,6 +21,7 @@ export interface ChildFigures {
   /** The longest stall of the event loop seen in each stage (ms). */
   stallsByStage: Record<string, number>;
   maxSliceMs: number;
+  maxSliceByKind: Record<string, number>;
   peakRssBytes: number;
   state: StreamSummary['state'];
 }
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
     eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
     stallsByStage: Object.fromEntries(Object.entries(stalls).map(([k, v]) => [k, Math.round(v)])),
     maxSliceMs: summary.maxSliceMs,
+    maxSliceByKind: Object.fromEntries(Object.entries(summary.maxSliceByKind).map(([k, v]) => [k, Math.round(v)])),
     peakRssBytes: await peakRssBytes(),
     state: summary.state,
   };

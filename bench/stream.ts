@@ -86,7 +86,7 @@ export default async function main(args: string[]): Promise<void> {
       report('stream', 'stream.daemon.seconds', f.seconds, 's', { ...extra, goal: '<= 60' });
       report('stream', 'stream.daemon.snapshotSeconds.max', Math.max(...f.snapshotSeconds), 's', { ...extra, median: median(f.snapshotSeconds), perWindow: f.snapshotSeconds, goal: '<= 2 per weekly window' });
       report('stream', 'stream.daemon.fold.eventsPerS', f.foldEvents / f.foldSeconds, 'events/s', { ...extra, events: f.foldEvents, seconds: f.foldSeconds, note: 'interactions and impression pairs folded in the fold stage (whole windows, batch fold)' });
-      report('stream', 'stream.daemon.eventLoopDelay.max', f.eventLoopDelayMaxMs, 'ms', { ...extra, p99: f.eventLoopDelayP99Ms, longestSlice: f.maxSliceMs, stallsByStage: f.stallsByStage, goal: 'no synchronous slice over ~250 ms' });
+      report('stream', 'stream.daemon.eventLoopDelay.max', f.eventLoopDelayMaxMs, 'ms', { ...extra, p99: f.eventLoopDelayP99Ms, longestSlice: f.maxSliceMs, slicesByKind: f.maxSliceByKind, stallsByStage: f.stallsByStage, goal: 'no synchronous slice over ~250 ms' });
       report('stream', 'stream.daemon.peakRss', f.peakRssBytes, 'bytes', extra);
       report('stream', 'stream.daemon.diskPerWindow', median(f.diskPerWindowBytes), 'bytes', { ...extra, perWindow: f.diskPerWindowBytes, note: 'snapshot (Parquet, Arrow, manifest) + model + the checkpoint taken after it' });
       report('stream', 'stream.daemon.stateBytesPerPair', f.state.bytes.pairs / Math.max(1, f.state.pairs), 'bytes', { ...extra, pairs: f.state.pairs, stateBytes: f.state.bytes });
@@ -114,10 +114,11 @@ export default async function main(args: string[]): Promise<void> {
       const f = await streamChild(r, join(root, 'out-recsys16'), ['--keep', '2']);
       const extra = { preset: 'recsys16', windows: f.windows, pairs: f.state.pairs, users: f.state.users, items: f.state.items, entries: f.state.entries };
       report('stream', 'stream.recsys16.seconds', f.seconds, 's', extra);
+      report('stream', 'stream.recsys16.fold.eventsPerS', f.foldEvents / f.foldSeconds, 'events/s', { ...extra, events: f.foldEvents, seconds: f.foldSeconds });
       report('stream', 'stream.recsys16.peakRss', f.peakRssBytes, 'bytes', { ...extra, goal: '<= 8 GB' });
       report('stream', 'stream.recsys16.bytesPerPair', f.state.bytes.pairs / Math.max(1, f.state.pairs), 'bytes', { ...extra, goal: '<= 24', stateBytes: f.state.bytes });
       report('stream', 'stream.recsys16.snapshotSeconds.max', Math.max(...f.snapshotSeconds), 's', { ...extra, median: median(f.snapshotSeconds) });
-      report('stream', 'stream.recsys16.eventLoopDelay.max', f.eventLoopDelayMaxMs, 'ms', { ...extra, longestSlice: f.maxSliceMs });
+      report('stream', 'stream.recsys16.eventLoopDelay.max', f.eventLoopDelayMaxMs, 'ms', { ...extra, longestSlice: f.maxSliceMs, slicesByKind: f.maxSliceByKind, stallsByStage: f.stallsByStage });
     }
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -166,6 +166,8 @@ export interface StreamSummary {
   seconds: number;
   /** The longest synchronous slice of stream work, in milliseconds (the event loop was blocked at most this long by it). */
   maxSliceMs: number;
+  /** The longest slice of each kind of sliced work (fold, features, train, score, metrics, rebuild), in ms. */
+  maxSliceByKind: Record<string, number>;
   /** The state at the end: sizes and the bytes of its typed arrays (pairs: everything that stores user pairs). */
   state: { users: number; items: number; entries: number; pairs: number; bytes: StateBytes };
 }
@@ -365,6 +367,7 @@ export class StreamContext {
       badProfileRows: this.badProfileRows,
       seconds,
       maxSliceMs: this.maxSliceMs,
+      maxSliceByKind: { ...this.maxSliceByKind },
       state: { users: this.state.users.size, items: this.state.items.size, entries: this.state.entryCount, pairs: this.state.pairCount, bytes: this.state.bytes() },
     };
   }
@@ -744,8 +747,18 @@ export async function checkpointWindow(w: WindowWork, ctx: StreamContext): Promi
   ctx.lastModelId = w.window.id;
   ctx.lastWindow = { id: w.window.id, startS: w.window.startS, endS: w.window.endS };
   ctx.ended = w.last;
-  // The entries only: histograms, norms, item lists and dot products are rebuilt from them on resume.
-  const { tracksPairs: _tracksPairs, ...cp } = ctx.state.toCheckpoint();
+  // The entries only (histograms, norms, item lists and dot products are rebuilt from them on resume), written
+  // straight from the state's arrays: nothing changes the state while the checkpoint is written.
+  const st = ctx.state;
+  const ne = st.entryCount;
+  const cp = {
+    userIds: st.users.ids(),
+    itemIds: st.items.ids(),
+    entryUserIxs: st.entryUserIx.subarray(0, ne),
+    entryItemIxs: st.entryItemIx.subarray(0, ne),
+    entryTypes: st.entryTypes.subarray(0, ne),
+    entryFirstSeenS: st.entryFirstSeenS.subarray(0, ne),
+  };
   const meta: CheckpointMeta = {
     formatVersion: CHECKPOINT_META_VERSION,
     window: ctx.lastWindow,

@@ -22,7 +22,7 @@ import { BASE_WIDTH, weightLayout } from '../../core/model/layout.js';
 import { allocParams, createModel, hasEmbeddings, type EpochLoss, type Model, type Params } from '../../core/model/model.js';
 import type { ModelKind, ModelOptions, Precision } from '../../core/model/options.js';
 import { validatorFor } from '../schemas/validators.js';
-import { writeFileAtomic, type FileDigest } from '../fs/atomic-file.js';
+import { createAtomicFile, writeFileAtomic, type FileDigest } from '../fs/atomic-file.js';
 
 /** The model file format this build writes and reads. */
 export const MODEL_FORMAT_VERSION = 2;
@@ -80,43 +80,60 @@ function sortedRows(index: IdIndex): [Int32Array, Int32Array] {
   return [Int32Array.from(ixs, (ix) => index.idAt(ix)), ixs];
 }
 
-/** Serialises a model's parameters (format version 2). */
-export function encodeParameters(model: Model): Buffer {
+// Rows of embeddings per chunk of parameters.bin: about 4 MiB, so a model of millions of rows is written (and
+// hashed) a chunk at a time with the event loop turning in between, never built whole in memory.
+const CHUNK_VALUES = 1 << 19;
+
+/** parameters.bin (format version 2) as a sequence of chunks, in file order: header, weights, then each id block and its rows. */
+export function* parameterChunks(model: Model): Generator<Uint8Array> {
   const { dim, precision } = model.options;
   const bpv = precision === 'float32' ? 4 : 8;
   const [userIds, userIxs] = sortedRows(model.users);
   const [itemIds, itemIxs] = sortedRows(model.items);
   const ctxWidth = model.scaler.mean.length;
   if (ctxWidth !== BASE_WIDTH) throw new DyadflowError('DF_ERR_INVARIANT', `scaler width ${ctxWidth}, expected ${BASE_WIDTH}`);
-  const bytes = 8 + 7 * 4 + 8 + 2 * 8 * ctxWidth + bpv * model.weights.length + (4 + bpv * dim) * (userIds.length + itemIds.length);
-  const buf = Buffer.alloc(bytes);
-  let o = buf.write(MAGIC, 0, 'latin1');
-  for (const v of [MODEL_FORMAT_VERSION, bpv, dim, model.weights.length, userIds.length, itemIds.length, ctxWidth]) o = buf.writeUInt32LE(v, o);
-  o = buf.writeDoubleLE(model.scaler.count, o);
-  for (let j = 0; j < ctxWidth; j++) o = buf.writeDoubleLE(model.scaler.mean[j]!, o);
-  for (let j = 0; j < ctxWidth; j++) o = buf.writeDoubleLE(model.scaler.m2[j]!, o);
-  const writeValue = bpv === 4 ? (v: number, at: number): number => buf.writeFloatLE(v, at) : (v: number, at: number): number => buf.writeDoubleLE(v, at);
-  for (let k = 0; k < model.weights.length; k++) o = writeValue(model.weights[k]!, o);
-  const writeRows = (ids: Int32Array, ixs: Int32Array, emb: Params): void => {
-    for (let k = 0; k < ids.length; k++) o = buf.writeInt32LE(ids[k]!, o);
-    if (LITTLE_ENDIAN) {
-      // The rows gathered in id order by typed-array copies, then their bytes at once (this host is little-endian,
-      // as the file is): about 10× faster than a write call per value for a model of millions of values.
-      const rows = bpv === 4 ? new Float32Array(ixs.length * dim) : new Float64Array(ixs.length * dim);
-      for (let k = 0; k < ixs.length; k++) rows.set(emb.subarray(ixs[k]! * dim, ixs[k]! * dim + dim), k * dim);
-      buf.set(new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength), o);
-      o += rows.byteLength;
-      return;
+  const head = Buffer.alloc(8 + 7 * 4 + 8 + 2 * 8 * ctxWidth + bpv * model.weights.length);
+  let o = head.write(MAGIC, 0, 'latin1');
+  for (const v of [MODEL_FORMAT_VERSION, bpv, dim, model.weights.length, userIds.length, itemIds.length, ctxWidth]) o = head.writeUInt32LE(v, o);
+  o = head.writeDoubleLE(model.scaler.count, o);
+  for (let j = 0; j < ctxWidth; j++) o = head.writeDoubleLE(model.scaler.mean[j]!, o);
+  for (let j = 0; j < ctxWidth; j++) o = head.writeDoubleLE(model.scaler.m2[j]!, o);
+  for (let k = 0; k < model.weights.length; k++) o = bpv === 4 ? head.writeFloatLE(model.weights[k]!, o) : head.writeDoubleLE(model.weights[k]!, o);
+  yield head;
+  for (const [ids, ixs, emb] of [
+    [userIds, userIxs, model.userEmbeddings],
+    [itemIds, itemIxs, model.itemEmbeddings],
+  ] as const) {
+    for (let at = 0; at < ids.length; at += CHUNK_VALUES) {
+      const part = ids.subarray(at, Math.min(ids.length, at + CHUNK_VALUES));
+      const b = Buffer.alloc(part.length * 4);
+      for (let k = 0; k < part.length; k++) b.writeInt32LE(part[k]!, k * 4);
+      yield b;
     }
-    for (let k = 0; k < ixs.length; k++) {
-      const base = ixs[k]! * dim;
-      for (let j = 0; j < dim; j++) o = writeValue(emb[base + j]!, o);
+    const rowsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / Math.max(1, dim)));
+    for (let at = 0; at < ixs.length; at += rowsPerChunk) {
+      const end = Math.min(ixs.length, at + rowsPerChunk);
+      if (LITTLE_ENDIAN) {
+        // Rows gathered in id order by typed-array copies, then their bytes (this host is little-endian, as the file).
+        const rows = bpv === 4 ? new Float32Array((end - at) * dim) : new Float64Array((end - at) * dim);
+        for (let k = at; k < end; k++) rows.set(emb.subarray(ixs[k]! * dim, ixs[k]! * dim + dim), (k - at) * dim);
+        yield new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
+      } else {
+        const b = Buffer.alloc((end - at) * dim * bpv);
+        let p = 0;
+        for (let k = at; k < end; k++) {
+          const base = ixs[k]! * dim;
+          for (let j = 0; j < dim; j++) p = bpv === 4 ? b.writeFloatLE(emb[base + j]!, p) : b.writeDoubleLE(emb[base + j]!, p);
+        }
+        yield b;
+      }
     }
-  };
-  writeRows(userIds, userIxs, model.userEmbeddings);
-  writeRows(itemIds, itemIxs, model.itemEmbeddings);
-  if (o !== bytes) throw new DyadflowError('DF_ERR_INVARIANT', `parameters.bin size mismatch: ${o} != ${bytes}`);
-  return buf;
+  }
+}
+
+/** Serialises a model's parameters (format version 2) into one buffer (parameterChunks concatenated). */
+export function encodeParameters(model: Model): Buffer {
+  return Buffer.concat([...parameterChunks(model)]);
 }
 
 /** Builds the manifest of a model. */
@@ -146,15 +163,22 @@ export function modelManifest(model: Model, extras: ModelManifestExtras, paramet
 
 /** Writes a model directory: parameters.bin, then manifest.json (each by the one durable atomic write). */
 export async function saveModel(dir: string, model: Model, extras: ModelManifestExtras): Promise<ModelManifest> {
-  const parameters = encodeParameters(model);
   // The manifest is checked against its schema before anything is written (its checksum comes from the write).
   const validate = validatorFor<ModelManifest>(SCHEMA_FILE);
-  if (!validate(modelManifest(model, extras, { bytes: parameters.length, sha256: '0'.repeat(64) }))) {
+  if (!validate(modelManifest(model, extras, { bytes: 0, sha256: '0'.repeat(64) }))) {
     throw new DyadflowError('DF_ERR_INVARIANT', `model manifest does not match its schema: ${JSON.stringify(validate.errors?.[0])}`);
   }
   await mkdir(dir, { recursive: true });
-  // One pass over the bytes: the atomic write hashes them as it writes, and that checksum goes into the manifest.
-  const digest = await writeFileAtomic(join(dir, PARAMETERS_FILE), parameters);
+  // Streamed a chunk at a time; the atomic write hashes as it writes, and that checksum goes into the manifest.
+  const file = await createAtomicFile(join(dir, PARAMETERS_FILE));
+  let digest: FileDigest;
+  try {
+    for (const chunk of parameterChunks(model)) await file.write(chunk);
+    digest = await file.commit();
+  } catch (err) {
+    await file.abort();
+    throw err;
+  }
   const manifest = modelManifest(model, extras, digest);
   await writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;

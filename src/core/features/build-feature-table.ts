@@ -63,29 +63,79 @@ export interface FeatureReport {
   itemsWithoutProfile: number;
 }
 
+/**
+ * The dyads of a state sorted by (user id, item id), as a job in slices (a window of the full recsys16 preset has
+ * ~1.6M dyads): ranks of the ids, keys userRank·nItems + itemRank (< 2^53 for any one-machine dataset, so a native
+ * numeric sort orders them), the sort, then each key back to its entry. `run(budget)` does about `budget` entries.
+ */
+export class EntriesByIdsJob {
+  private phase = 0;
+  private at = 0;
+  private usersByRank: Int32Array = new Int32Array(0);
+  private itemsByRank: Int32Array = new Int32Array(0);
+  private userRankOfIx = new Int32Array(0);
+  private itemRankOfIx = new Int32Array(0);
+  private keys = new Float64Array(0);
+  private out = new Int32Array(0);
+
+  constructor(private readonly state: ImplicitState) {
+    invariant(state.users.size * state.items.size < Number.MAX_SAFE_INTEGER, 'too many users × items for the sort key');
+  }
+
+  /** Does about `budget` entries of work; returns true when the order is complete. */
+  run(budget: number): boolean {
+    const st = this.state;
+    const n = st.entryCount;
+    const nItems = st.items.size;
+    if (this.phase === 0) {
+      this.usersByRank = st.users.ixsByIdOrder();
+      this.userRankOfIx = new Int32Array(st.users.size);
+      for (let r = 0; r < this.usersByRank.length; r++) this.userRankOfIx[this.usersByRank[r]!] = r;
+      this.itemsByRank = st.items.ixsByIdOrder();
+      this.itemRankOfIx = new Int32Array(nItems);
+      for (let r = 0; r < this.itemsByRank.length; r++) this.itemRankOfIx[this.itemsByRank[r]!] = r;
+      this.keys = new Float64Array(n);
+      this.phase = 1;
+      return false;
+    }
+    if (this.phase === 1) {
+      const end = Math.min(n, this.at + Math.max(1, budget));
+      for (let e = this.at; e < end; e++) this.keys[e] = this.userRankOfIx[st.entryUserIx[e]!]! * nItems + this.itemRankOfIx[st.entryItemIx[e]!]!;
+      this.at = end;
+      if (end < n) return false;
+      this.keys.sort();
+      this.out = new Int32Array(n);
+      this.at = 0;
+      this.phase = 2;
+      return false;
+    }
+    if (this.phase === 2) {
+      const end = Math.min(n, this.at + Math.max(1, budget));
+      for (let i = this.at; i < end; i++) {
+        const key = this.keys[i]!;
+        const userRank = Math.floor(key / nItems);
+        const itemRank = key - userRank * nItems;
+        this.out[i] = st.entryOf(this.usersByRank[userRank]!, this.itemsByRank[itemRank]!);
+      }
+      this.at = end;
+      if (end < n) return false;
+      this.phase = 3;
+    }
+    return true;
+  }
+
+  /** The entry indices in (user id, item id) order (after run returned true). */
+  result(): Int32Array {
+    invariant(this.phase === 3, 'EntriesByIdsJob.result() before the job is done');
+    return this.out;
+  }
+}
+
 /** The dyads of a state, sorted by (user id, item id): their entry indices in that state. */
 export function entriesByIds(state: ImplicitState): Int32Array {
-  const nItems = state.items.size;
-  const userRankOfIx = new Int32Array(state.users.size);
-  const usersByRank = state.users.ixsByIdOrder();
-  for (let r = 0; r < usersByRank.length; r++) userRankOfIx[usersByRank[r]!] = r;
-  const itemRankOfIx = new Int32Array(nItems);
-  const itemsByRank = state.items.ixsByIdOrder();
-  for (let r = 0; r < itemsByRank.length; r++) itemRankOfIx[itemsByRank[r]!] = r;
-  // userRank·nItems + itemRank < 2^53 for any one-machine dataset, so a native numeric sort orders the keys.
-  const n = state.entryCount;
-  invariant(state.users.size * nItems < Number.MAX_SAFE_INTEGER, 'too many users × items for the sort key');
-  const keys = new Float64Array(n);
-  for (let e = 0; e < n; e++) keys[e] = userRankOfIx[state.entryUserIx[e]!]! * nItems + itemRankOfIx[state.entryItemIx[e]!]!;
-  keys.sort();
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const key = keys[i]!;
-    const userRank = Math.floor(key / nItems);
-    const itemRank = key - userRank * nItems;
-    out[i] = state.entryOf(usersByRank[userRank]!, itemsByRank[itemRank]!);
-  }
-  return out;
+  const job = new EntriesByIdsJob(state);
+  while (!job.run(Infinity));
+  return job.result();
 }
 
 function checkOptions(opts: FeatureOptions): void {

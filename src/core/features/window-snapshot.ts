@@ -9,7 +9,7 @@ import type { ImpressionTable, InteractionTable, ProfileTable } from '../events/
 import { FoldJob } from '../matrix/batch-fold.js';
 import { ImplicitState } from '../matrix/implicit-state.js';
 import { isoYearWeek } from '../time/iso-week.js';
-import { entriesByIds } from './build-feature-table.js';
+import { EntriesByIdsJob } from './build-feature-table.js';
 import { contextFeatures } from './context.js';
 import { CONTEXT_WIDTH, SPLIT, WTL_WIDTH, type FeatureTable } from './feature-table.js';
 import { FeatureJob, type WtlOptions } from './wtl.js';
@@ -66,7 +66,12 @@ export class WindowSnapshotJob {
   /** Does about `budget` units of work (see FoldJob and FeatureJob; rows when listing); returns true when complete. */
   run(budget: number): boolean {
     if (this.phase === LIST) {
-      if (!this.listing.run(budget)) return false;
+      if (!this.listing.done) {
+        this.listing.run(budget);
+        return false;
+      }
+      this.order ??= new EntriesByIdsJob(this.local);
+      if (!this.order.run(budget)) return false;
       this.sortRows();
       this.phase = FILL;
       return false;
@@ -85,12 +90,13 @@ export class WindowSnapshotJob {
     return this.phase === DONE;
   }
 
+  private order: EntriesByIdsJob | null = null;
   private rows: Int32Array = new Int32Array(0);
   private filled = 0;
 
   /** The window's dyads sorted by (user id, item id), and the table they fill. */
   private sortRows(): void {
-    this.rows = entriesByIds(this.local);
+    this.rows = this.order!.result();
     const n = this.rows.length;
     this.userIxs = new Int32Array(n);
     this.itemIxs = new Int32Array(n);
