@@ -88,9 +88,13 @@ export class EntriesByIdsJob {
     const n = st.entryCount;
     const nItems = st.items.size;
     if (this.phase === 0) {
-      this.usersByRank = st.users.ixsByIdOrder();
-      this.userRankOfIx = new Int32Array(st.users.size);
-      for (let r = 0; r < this.usersByRank.length; r++) this.userRankOfIx[this.usersByRank[r]!] = r;
+      // Two steps (users, then items): each is one sort of the ids.
+      if (this.usersByRank.length < st.users.size || st.users.size === 0) {
+        this.usersByRank = st.users.ixsByIdOrder();
+        this.userRankOfIx = new Int32Array(st.users.size);
+        for (let r = 0; r < this.usersByRank.length; r++) this.userRankOfIx[this.usersByRank[r]!] = r;
+        if (st.users.size > 0) return false;
+      }
       this.itemsByRank = st.items.ixsByIdOrder();
       this.itemRankOfIx = new Int32Array(nItems);
       for (let r = 0; r < this.itemsByRank.length; r++) this.itemRankOfIx[this.itemsByRank[r]!] = r;

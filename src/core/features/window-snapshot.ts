@@ -10,7 +10,7 @@ import { FoldJob } from '../matrix/batch-fold.js';
 import { ImplicitState } from '../matrix/implicit-state.js';
 import { isoYearWeek } from '../time/iso-week.js';
 import { EntriesByIdsJob } from './build-feature-table.js';
-import { contextFeatures } from './context.js';
+import { contextFeatures, profileRow } from './context.js';
 import { CONTEXT_WIDTH, SPLIT, WTL_WIDTH, type FeatureTable } from './feature-table.js';
 import { FeatureJob, type WtlOptions } from './wtl.js';
 
@@ -32,7 +32,8 @@ export interface WindowFeatureReport {
 const LIST = 0;
 const FILL = 1;
 const FEATURES = 2;
-const DONE = 3;
+const CONTEXT = 3;
+const DONE = 4;
 
 /**
  * The snapshot of one window as a job: `run(budget)` until it returns true, then `result()`. The feature state
@@ -84,6 +85,17 @@ export class WindowSnapshotJob {
     }
     if (this.phase === FEATURES) {
       if (!this.features!.run(budget)) return false;
+      this.phase = CONTEXT;
+      return false;
+    }
+    if (this.phase === CONTEXT) {
+      // The contextual columns a chunk of rows at a time (their miss counts are taken per distinct id in finish).
+      const t = this.table!;
+      const end = Math.min(t.length, this.contextDone + Math.max(1, budget));
+      const at = this.contextDone;
+      contextFeatures(t.userIds.subarray(at, end), t.itemIds.subarray(at, end), this.profiles.users, this.profiles.items, t.context.subarray(at * CONTEXT_WIDTH, end * CONTEXT_WIDTH));
+      this.contextDone = end;
+      if (end < t.length) return false;
       this.finish();
       this.phase = DONE;
     }
@@ -91,6 +103,7 @@ export class WindowSnapshotJob {
   }
 
   private order: EntriesByIdsJob | null = null;
+  private contextDone = 0;
   private rows: Int32Array = new Int32Array(0);
   private filled = 0;
 
@@ -142,12 +155,21 @@ export class WindowSnapshotJob {
 
   private finish(): void {
     const t = this.table!;
-    const misses = contextFeatures(t.userIds, t.itemIds, this.profiles.users, this.profiles.items, t.context);
     let newUsers = 0;
     let newItems = 0;
-    // Users and items are counted once each: the local state indexes each id once.
-    for (let u = 0; u < this.local.users.size; u++) if (this.featureState.users.indexOf(this.local.users.idAt(u)) < 0) newUsers++;
-    for (let o = 0; o < this.local.items.size; o++) if (this.featureState.items.indexOf(this.local.items.idAt(o)) < 0) newItems++;
+    let usersWithoutProfile = 0;
+    let itemsWithoutProfile = 0;
+    // Users and items are counted once each: the local state indexes each id of the window once.
+    for (let u = 0; u < this.local.users.size; u++) {
+      const id = this.local.users.idAt(u);
+      if (this.featureState.users.indexOf(id) < 0) newUsers++;
+      if (profileRow(this.profiles.users, id) < 0) usersWithoutProfile++;
+    }
+    for (let o = 0; o < this.local.items.size; o++) {
+      const id = this.local.items.idAt(o);
+      if (this.featureState.items.indexOf(id) < 0) newItems++;
+      if (profileRow(this.profiles.items, id) < 0) itemsWithoutProfile++;
+    }
     const labels = { click: 0, bookmark: 0, reply: 0 };
     for (let i = 0; i < t.length; i++) {
       labels.click += t.click[i]!;
@@ -163,8 +185,8 @@ export class WindowSnapshotJob {
       labels,
       fewerThanK: this.features!.counts.fewerThanK,
       noNeighbours: this.features!.counts.noNeighbours,
-      usersWithoutProfile: misses.usersWithoutProfile,
-      itemsWithoutProfile: misses.itemsWithoutProfile,
+      usersWithoutProfile,
+      itemsWithoutProfile,
     };
   }
 
