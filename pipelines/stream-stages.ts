@@ -3,7 +3,7 @@
 // function of one closed window; long synchronous work (fold, features, scoring, training) runs in slices of a
 // few tens of milliseconds with the event loop turning in between, so a signal is handled within a slice and no
 // slice blocks the loop for long (issue 11 item 5).
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as turn } from 'node:timers/promises';
@@ -13,6 +13,7 @@ import {
   StreamDeadLetters,
   checkRunConfig,
   latestRunCheckpoint,
+  pruneCheckpoints,
   pruneWindows,
   recoverRunDirectory,
   writeLatestModel,
@@ -158,6 +159,8 @@ export interface StreamSummary {
   stopped: boolean;
   /** The input ended and its last window is done. */
   ended: boolean;
+  /** What followed the last window's events when the input ended after it (in no window; see checkpointEnd), else null. */
+  trailing: WindowEventCounts | null;
   lastWindow: string | null;
   latestModel: string | null;
   /** Bad events of this process's pulls (dead letters) and bad profile rows. */
@@ -208,6 +211,11 @@ interface CheckpointMeta {
   files: { metrics: number; deadLetters: number };
   stateCounts: Record<string, number>;
   ended: boolean;
+  /**
+   * Only in the checkpoint taken when the input ends after a window closed by the watermark: what came after that
+   * window's events and is in no window (deletes and bad events, and on Kafka late events), so the counts add up.
+   */
+  trailing?: WindowEventCounts;
 }
 
 // Sliced work: the event loop turns every SLICE_MS; within a slice, calls of about CALL_MS each.
@@ -244,6 +252,9 @@ export class StreamContext {
   lastModelId: string | null = null;
   lastWindow: { id: string; startS: number; endS: number } | null = null;
   ended = false;
+  /** Whether the last checkpoint records the end of the input. */
+  checkpointEnded = false;
+  trailing: WindowEventCounts | null = null;
   resumedFrom: string | null = null;
   history: StreamMetricsLine[] = [];
   checkpointed = { metrics: 0, deadLetters: 0 };
@@ -350,6 +361,7 @@ export class StreamContext {
       resumedFrom: this.resumedFrom,
       stopped,
       ended: this.ended,
+      trailing: this.trailing,
       lastWindow: this.lastWindow?.id ?? null,
       latestModel: this.lastModelId,
       badEvents: this.badEvents,
@@ -392,14 +404,23 @@ export async function openStream(req: StreamRequest): Promise<StreamContext> {
   }
   // The directory back to exactly what the checkpoint describes: windows after it and stray .tmp files go.
   const doneUpTo = meta?.window.id ?? null;
-  const removed = await recoverRunDirectory(out, (id) => doneUpTo !== null && id <= doneUpTo);
+  const removed = await recoverRunDirectory(out, (id) => doneUpTo !== null && id <= doneUpTo, meta?.modelId ?? null);
 
   const ctx = new StreamContext(req, ImplicitState.empty(), null, meta ? Rng.fromState(meta.rng) : Rng.fromSeed(o.seed));
   ctx.runLog = await AppendOnlyFile.open(join(out, RUN_LAYOUT.log));
   await ctx.log(`run ${meta ? `resumes after ${meta.window.id} (checkpoint ${meta.seq})` : 'starts'} on ${req.source.kind} ${req.source.describe} (pid ${process.pid})`);
   if (removed.length > 0) await ctx.log(`recovered the directory: removed ${removed.join(', ')}`);
+  // A run killed after its checkpoint, before the clean-up that follows it: the older checkpoints and --keep.
+  const stale = await pruneCheckpoints(out);
+  if (stale.length > 0) await ctx.log(`recovered the directory: removed ${stale.join(', ')}`);
+  if (meta && req.keep !== null) {
+    const pruned = await pruneWindows(out, req.keep, meta.modelId);
+    if (pruned.length > 0) await ctx.log(`--keep ${req.keep}: pruned ${pruned.join(', ')}`);
+  }
   ctx.checkpointed = meta ? { ...meta.files } : { metrics: 0, deadLetters: 0 };
-  ctx.metricsFile = await AppendOnlyFile.open(join(out, RUN_LAYOUT.metrics), ctx.checkpointed.metrics);
+  const metricsPath = join(out, RUN_LAYOUT.metrics);
+  const metricsBytes = (await stat(metricsPath).catch(() => null))?.size ?? 0;
+  ctx.metricsFile = await AppendOnlyFile.open(metricsPath, ctx.checkpointed.metrics);
   if (req.source.kind === 'file') {
     ctx.deadLetters = await StreamDeadLetters.open(join(out, RUN_LAYOUT.deadLetters), req.source.dataDir ?? '.', meta ? ctx.checkpointed.deadLetters : 0);
     if (!meta) ctx.checkpointed.deadLetters = ctx.deadLetters.bytes;
@@ -413,26 +434,37 @@ export async function openStream(req: StreamRequest): Promise<StreamContext> {
     ctx.lastWindow = meta.window;
     ctx.lastModelId = meta.modelId;
     ctx.ended = meta.ended;
-    const t0 = performance.now();
-    const a = found!.content.arrays;
-    const cp: ImplicitStateCheckpoint = {
-      tracksPairs: true,
-      userIds: a.userIds as Int32Array,
-      itemIds: a.itemIds as Int32Array,
-      entryUserIxs: a.entryUserIxs as Int32Array,
-      entryItemIxs: a.entryItemIxs as Int32Array,
-      entryTypes: a.entryTypes as Uint8Array,
-      entryFirstSeenS: a.entryFirstSeenS as Float64Array,
-    };
-    const job = ImplicitState.rebuildJob(cp);
-    await ctx.runSliced(job, 'rebuild');
-    ctx.state = job.state;
-    if (meta.modelId !== null) ctx.model = (await loadModel(join(out, RUN_LAYOUT.models, meta.modelId))).model;
-    ctx.history = parseMetricsLines(await readFile(join(out, RUN_LAYOUT.metrics), 'utf8'));
-    await ctx.log(`state rebuilt from the checkpoint in ${((performance.now() - t0) / 1000).toFixed(2)} s (${ctx.state.users.size} users, ${ctx.state.items.size} items)`);
+    ctx.checkpointEnded = meta.ended;
+    ctx.trailing = meta.trailing ?? null;
+    ctx.history = parseMetricsLines(await readFile(metricsPath, 'utf8'));
   }
-  ctx.source = await req.source.open({ deadLetters: ctx.deadLetters ?? createDeadLetterCounter(), spillDir, log: (line) => void ctx.log(line) });
-  if (meta) await ctx.source.seek(meta.position as never);
+  // A window killed after its metrics line may have refreshed report.md and the charts: back to the checkpoint's.
+  if (metricsBytes > ctx.checkpointed.metrics) await writeReport(ctx);
+  try {
+    if (meta) {
+      const t0 = performance.now();
+      const a = found!.content.arrays;
+      const cp: ImplicitStateCheckpoint = {
+        tracksPairs: true,
+        userIds: a.userIds as Int32Array,
+        itemIds: a.itemIds as Int32Array,
+        entryUserIxs: a.entryUserIxs as Int32Array,
+        entryItemIxs: a.entryItemIxs as Int32Array,
+        entryTypes: a.entryTypes as Uint8Array,
+        entryFirstSeenS: a.entryFirstSeenS as Float64Array,
+      };
+      const job = ImplicitState.rebuildJob(cp);
+      await ctx.runSliced(job, 'rebuild');
+      ctx.state = job.state;
+      if (meta.modelId !== null) ctx.model = (await loadModel(join(out, RUN_LAYOUT.models, meta.modelId))).model;
+      await ctx.log(`state rebuilt from the checkpoint in ${((performance.now() - t0) / 1000).toFixed(2)} s (${ctx.state.users.size} users, ${ctx.state.items.size} items)`);
+    }
+    ctx.source = await req.source.open({ deadLetters: ctx.deadLetters ?? createDeadLetterCounter(), spillDir, log: (line) => void ctx.log(line) });
+    if (meta) await ctx.source.seek(meta.position as never);
+  } catch (err) {
+    // A signal while the state is rebuilt: nothing of a window is written yet; the stream stops at its first pull.
+    if (!ctx.isAbort(err)) throw err;
+  }
   return ctx;
 }
 
@@ -735,28 +767,12 @@ export async function checkpointWindow(w: WindowWork, ctx: StreamContext): Promi
   const t0 = performance.now();
   await ctx.deadLetters?.sync();
   await ctx.metricsFile.sync();
-  ctx.seq++;
   ctx.windowsTotal++;
   ctx.windowsHere++;
   ctx.lastModelId = w.window.id;
   ctx.lastWindow = { id: w.window.id, startS: w.window.startS, endS: w.window.endS };
   ctx.ended = w.last;
-  // The entries only: histograms, norms, item lists and dot products are rebuilt from them on resume.
-  const { tracksPairs: _tracksPairs, ...cp } = ctx.state.toCheckpoint();
-  const meta: CheckpointMeta = {
-    formatVersion: CHECKPOINT_META_VERSION,
-    window: ctx.lastWindow,
-    seq: ctx.seq,
-    windowsTotal: ctx.windowsTotal,
-    position: w.position,
-    rng: ctx.rng.getState(),
-    modelId: ctx.lastModelId,
-    files: { metrics: ctx.metricsFile.bytes, deadLetters: ctx.deadLetters?.bytes ?? 0 },
-    stateCounts: { users: ctx.state.users.size, items: ctx.state.items.size, entries: ctx.state.entryCount },
-    ended: w.last,
-  };
-  await writeRunCheckpoint(ctx.out, ctx.seq, w.window.id, { kind: CHECKPOINT_KIND, meta, arrays: cp as Record<string, CheckpointArray> });
-  ctx.checkpointed = { ...meta.files };
+  await writeCheckpoint(ctx, w.position, w.last);
   if (ctx.req.keep !== null) {
     const pruned = await pruneWindows(ctx.out, ctx.req.keep, ctx.lastModelId);
     if (pruned.length > 0) await ctx.log(`--keep ${ctx.req.keep}: pruned ${pruned.join(', ')}`);
@@ -782,10 +798,55 @@ export async function checkpointWindow(w: WindowWork, ctx: StreamContext): Promi
   return w;
 }
 
+/** Writes the next checkpoint after ctx.lastWindow: the state's entries, the position, rng, model pointer and file lengths. */
+async function writeCheckpoint(ctx: StreamContext, position: JsonValue, ended: boolean, trailing?: WindowEventCounts): Promise<void> {
+  const window = ctx.lastWindow;
+  if (window === null) throw new InvariantError('a checkpoint before any window');
+  ctx.seq++;
+  // The entries only: histograms, norms, item lists and dot products are rebuilt from them on resume.
+  const { tracksPairs: _tracksPairs, ...cp } = ctx.state.toCheckpoint();
+  const meta: CheckpointMeta = {
+    formatVersion: CHECKPOINT_META_VERSION,
+    window,
+    seq: ctx.seq,
+    windowsTotal: ctx.windowsTotal,
+    position,
+    rng: ctx.rng.getState(),
+    modelId: ctx.lastModelId,
+    files: { metrics: ctx.metricsFile.bytes, deadLetters: ctx.deadLetters?.bytes ?? 0 },
+    stateCounts: { users: ctx.state.users.size, items: ctx.state.items.size, entries: ctx.state.entryCount },
+    ended,
+    ...(trailing ? { trailing } : {}),
+  };
+  await writeRunCheckpoint(ctx.out, ctx.seq, window.id, { kind: CHECKPOINT_KIND, meta, arrays: cp as Record<string, CheckpointArray> });
+  ctx.checkpointed = { ...meta.files };
+  ctx.checkpointEnded = ended;
+}
+
+/**
+ * The input ended after a window that the watermark closed (what followed it held no event of a window: only deletes
+ * or bad lines, or late events): a last checkpoint records the end, so a rerun finds the directory finished, and
+ * the counts of what followed, which no window's manifest holds (status shows them).
+ */
+export async function checkpointEnd(ctx: StreamContext): Promise<void> {
+  if (!ctx.ended || ctx.checkpointEnded || ctx.lastWindow === null) return;
+  await ctx.deadLetters?.sync();
+  await ctx.metricsFile.sync();
+  const trailing = { ...ctx.windowEvents.counts };
+  const position = ctx.source.position();
+  await writeCheckpoint(ctx, position, true, trailing);
+  ctx.trailing = trailing;
+  await ctx.source.checkpointed?.(position);
+  await ctx.log(
+    `input ended after ${ctx.lastWindow.id}: ${trailing.droppedDeletes} delete(s), ${trailing.badEvents} bad and ${trailing.lateEvents} late event(s) ` +
+      `after its events, in no window (recorded in checkpoint ${ctx.seq})`,
+  );
+}
+
 /** After a signal: the open window is abandoned; what it wrote goes, so the directory is at its last checkpoint. */
 export async function abandonWindow(ctx: StreamContext): Promise<void> {
   const doneUpTo = ctx.lastWindow?.id ?? null;
-  const removed = await recoverRunDirectory(ctx.out, (id) => doneUpTo !== null && id <= doneUpTo);
+  const removed = await recoverRunDirectory(ctx.out, (id) => doneUpTo !== null && id <= doneUpTo, ctx.lastModelId);
   await ctx.metricsFile.truncate(ctx.checkpointed.metrics);
   await ctx.deadLetters?.truncate(ctx.checkpointed.deadLetters);
   const before = ctx.history.length;
