@@ -7,7 +7,7 @@ import { RUN_LAYOUT, latestRunCheckpointMeta, readLatestModel } from '../src/ada
 import { lagOfPosition, type KafkaClientOptions, type KafkaSourcePosition } from '../src/adapters/kafka/index.js';
 import { InputError } from '../src/core/errors.js';
 import type { JsonValue } from '../src/core/events/source.js';
-import { CHECKPOINT_KIND } from './stream-stages.js';
+import { CHECKPOINT_KIND, CHECKPOINT_META_VERSION } from './stream-stages.js';
 
 /** What `status` reports. */
 export interface RunStatus {
@@ -40,6 +40,7 @@ export async function readRunStatus(outDir: string, brokers: string[] | null, cl
   const found = await latestRunCheckpointMeta(outDir, CHECKPOINT_KIND);
   const meta = found?.meta as
     | {
+        formatVersion: number;
         seq: number;
         window: { id: string; startS: number; endS: number };
         windowsTotal: number;
@@ -50,6 +51,9 @@ export async function readRunStatus(outDir: string, brokers: string[] | null, cl
         trailing?: Record<string, number>;
       }
     | undefined;
+  if (meta && meta.formatVersion !== CHECKPOINT_META_VERSION) {
+    throw new InputError('DF_ERR_CHECKPOINT_VERSION', `${found!.path}: checkpoint metadata version ${meta.formatVersion}; this build reads version ${CHECKPOINT_META_VERSION}`);
+  }
   const latestId = await readLatestModel(outDir);
   let latestModel: RunStatus['latestModel'] = null;
   if (latestId !== null) {

@@ -30,7 +30,7 @@ import { readProfiles } from '../src/adapters/recsys16/read-profiles.js';
 import { removeStaleSortRuns } from '../src/adapters/source/external-sort.js';
 import { buildWindowManifest, writeWindowManifest, type WindowClosedBy } from '../src/adapters/snapshot/window-manifest.js';
 import { SNAPSHOT_FILES } from '../src/adapters/snapshot/manifest.js';
-import { DyadflowError, InvariantError } from '../src/core/errors.js';
+import { InputError, InvariantError } from '../src/core/errors.js';
 import type { EventBatch, EventSource, JsonValue, LostInput } from '../src/core/events/source.js';
 import type { ImpressionTable, InteractionTable, ProfileTable } from '../src/core/events/tables.js';
 import { PREQUENTIAL_TASKS, popularityScores, windowMetrics, type PrequentialTask, type TaskWindowMetrics, type WindowMetrics } from '../src/core/evaluation/prequential.js';
@@ -197,7 +197,7 @@ export type Tick = { kind: 'pulled' } | { kind: 'closed'; window: WindowWork } |
 /** The kind of the checkpoint files of a run. */
 export const CHECKPOINT_KIND = 'dyadflow.stream-state';
 /** The checkpoint metadata format this build writes and reads. */
-const CHECKPOINT_META_VERSION = 1;
+export const CHECKPOINT_META_VERSION = 1;
 
 /** What a checkpoint holds besides the state's arrays. */
 interface CheckpointMeta {
@@ -400,47 +400,48 @@ export async function openStream(req: StreamRequest): Promise<StreamContext> {
   const found = await latestRunCheckpoint(out, CHECKPOINT_KIND, warn);
   const meta = found ? (found.content.meta as CheckpointMeta) : null;
   if (meta && meta.formatVersion !== CHECKPOINT_META_VERSION) {
-    throw new DyadflowError('DF_ERR_CHECKPOINT_VERSION', `${found!.path}: checkpoint metadata version ${meta.formatVersion}; this build reads version ${CHECKPOINT_META_VERSION}`);
+    // Like the container's own version (checkpoint-file.ts): an input this build cannot read, exit 2.
+    throw new InputError('DF_ERR_CHECKPOINT_VERSION', `${found!.path}: checkpoint metadata version ${meta.formatVersion}; this build reads version ${CHECKPOINT_META_VERSION}`);
   }
   // The directory back to exactly what the checkpoint describes: windows after it and stray .tmp files go.
   const doneUpTo = meta?.window.id ?? null;
   const removed = await recoverRunDirectory(out, (id) => doneUpTo !== null && id <= doneUpTo, meta?.modelId ?? null);
 
   const ctx = new StreamContext(req, ImplicitState.empty(), null, meta ? Rng.fromState(meta.rng) : Rng.fromSeed(o.seed));
-  ctx.runLog = await AppendOnlyFile.open(join(out, RUN_LAYOUT.log));
-  await ctx.log(`run ${meta ? `resumes after ${meta.window.id} (checkpoint ${meta.seq})` : 'starts'} on ${req.source.kind} ${req.source.describe} (pid ${process.pid})`);
-  if (removed.length > 0) await ctx.log(`recovered the directory: removed ${removed.join(', ')}`);
-  // A run killed after its checkpoint, before the clean-up that follows it: the older checkpoints and --keep.
-  const stale = await pruneCheckpoints(out);
-  if (stale.length > 0) await ctx.log(`recovered the directory: removed ${stale.join(', ')}`);
-  if (meta && req.keep !== null) {
-    const pruned = await pruneWindows(out, req.keep, meta.modelId);
-    if (pruned.length > 0) await ctx.log(`--keep ${req.keep}: pruned ${pruned.join(', ')}`);
-  }
-  ctx.checkpointed = meta ? { ...meta.files } : { metrics: 0, deadLetters: 0 };
-  const metricsPath = join(out, RUN_LAYOUT.metrics);
-  const metricsBytes = (await stat(metricsPath).catch(() => null))?.size ?? 0;
-  ctx.metricsFile = await AppendOnlyFile.open(metricsPath, ctx.checkpointed.metrics);
-  if (req.source.kind === 'file') {
-    ctx.deadLetters = await StreamDeadLetters.open(join(out, RUN_LAYOUT.deadLetters), req.source.dataDir ?? '.', meta ? ctx.checkpointed.deadLetters : 0);
-    if (!meta) ctx.checkpointed.deadLetters = ctx.deadLetters.bytes;
-  }
-  // Profiles: bad profile rows reach the dead letters once, on a fresh start (a resume's file already has them).
-  ctx.profiles = await readProfileFiles(req.source.profilesDir, meta === null && ctx.deadLetters ? ctx.deadLetters : createDeadLetterCounter(), warn, (n) => (ctx.badProfileRows = n));
-  if (meta) {
-    ctx.resumedFrom = meta.window.id;
-    ctx.seq = meta.seq;
-    ctx.windowsTotal = meta.windowsTotal;
-    ctx.lastWindow = meta.window;
-    ctx.lastModelId = meta.modelId;
-    ctx.ended = meta.ended;
-    ctx.checkpointEnded = meta.ended;
-    ctx.trailing = meta.trailing ?? null;
-    ctx.history = parseMetricsLines(await readFile(metricsPath, 'utf8'));
-  }
-  // A window killed after its metrics line may have refreshed report.md and the charts: back to the checkpoint's.
-  if (metricsBytes > ctx.checkpointed.metrics) await writeReport(ctx);
   try {
+    ctx.runLog = await AppendOnlyFile.open(join(out, RUN_LAYOUT.log));
+    await ctx.log(`run ${meta ? `resumes after ${meta.window.id} (checkpoint ${meta.seq})` : 'starts'} on ${req.source.kind} ${req.source.describe} (pid ${process.pid})`);
+    if (removed.length > 0) await ctx.log(`recovered the directory: removed ${removed.join(', ')}`);
+    // A run killed after its checkpoint, before the clean-up that follows it: the older checkpoints and --keep.
+    const stale = await pruneCheckpoints(out);
+    if (stale.length > 0) await ctx.log(`recovered the directory: removed ${stale.join(', ')}`);
+    if (meta && req.keep !== null) {
+      const pruned = await pruneWindows(out, req.keep, meta.modelId);
+      if (pruned.length > 0) await ctx.log(`--keep ${req.keep}: pruned ${pruned.join(', ')}`);
+    }
+    ctx.checkpointed = meta ? { ...meta.files } : { metrics: 0, deadLetters: 0 };
+    const metricsPath = join(out, RUN_LAYOUT.metrics);
+    const metricsBytes = (await stat(metricsPath).catch(() => null))?.size ?? 0;
+    ctx.metricsFile = await AppendOnlyFile.open(metricsPath, ctx.checkpointed.metrics);
+    if (req.source.kind === 'file') {
+      ctx.deadLetters = await StreamDeadLetters.open(join(out, RUN_LAYOUT.deadLetters), req.source.dataDir ?? '.', meta ? ctx.checkpointed.deadLetters : 0);
+      if (!meta) ctx.checkpointed.deadLetters = ctx.deadLetters.bytes;
+    }
+    // Profiles: bad profile rows reach the dead letters once, on a fresh start (a resume's file already has them).
+    ctx.profiles = await readProfileFiles(req.source.profilesDir, meta === null && ctx.deadLetters ? ctx.deadLetters : createDeadLetterCounter(), warn, (n) => (ctx.badProfileRows = n));
+    if (meta) {
+      ctx.resumedFrom = meta.window.id;
+      ctx.seq = meta.seq;
+      ctx.windowsTotal = meta.windowsTotal;
+      ctx.lastWindow = meta.window;
+      ctx.lastModelId = meta.modelId;
+      ctx.ended = meta.ended;
+      ctx.checkpointEnded = meta.ended;
+      ctx.trailing = meta.trailing ?? null;
+      ctx.history = parseMetricsLines(await readFile(metricsPath, 'utf8'));
+    }
+    // A window killed after its metrics line may have refreshed report.md and the charts: back to the checkpoint's.
+    if (metricsBytes > ctx.checkpointed.metrics) await writeReport(ctx);
     if (meta) {
       const t0 = performance.now();
       const a = found!.content.arrays;
@@ -463,7 +464,10 @@ export async function openStream(req: StreamRequest): Promise<StreamContext> {
     if (meta) await ctx.source.seek(meta.position as never);
   } catch (err) {
     // A signal while the state is rebuilt: nothing of a window is written yet; the stream stops at its first pull.
-    if (!ctx.isAbort(err)) throw err;
+    if (ctx.isAbort(err)) return ctx;
+    // Refused or failed while opening (a model or position it cannot read...): its files and source are closed.
+    await ctx.fail();
+    throw err;
   }
   return ctx;
 }
