@@ -161,6 +161,8 @@ export interface StreamSummary {
   ended: boolean;
   /** What followed the last window's events when the input ended after it (in no window; see checkpointEnd), else null. */
   trailing: WindowEventCounts | null;
+  /** The metrics line of every window in the directory, this run's and earlier runs' (what report.md shows). */
+  history: readonly StreamMetricsLine[];
   lastWindow: string | null;
   latestModel: string | null;
   /** Bad events of this process's pulls (dead letters) and bad profile rows. */
@@ -362,6 +364,7 @@ export class StreamContext {
       stopped,
       ended: this.ended,
       trailing: this.trailing,
+      history: this.history,
       lastWindow: this.lastWindow?.id ?? null,
       latestModel: this.lastModelId,
       badEvents: this.badEvents,

@@ -131,7 +131,7 @@ describe('dyadflow run: every input line counted once', () => {
     const before = await files();
     const r = await runCli(['run', '--source', `file:${data}`, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^\ninput ended: 0 windows in [\d.]+ s \(3 in .* in all\), resumed after 2015-W37; latest model 2015-W37\n/);
+    expect(r.stdout).toMatch(/^window .*\n2015-W34 .*\n2015-W35 .*\n2015-W37 .*\n\ninput ended: 0 windows in [\d.]+ s \(3 in .* in all\), resumed after 2015-W37; latest model 2015-W37\n/);
     expect(await files()).toEqual(before);
   });
 });

@@ -80,7 +80,7 @@ describe('dyadflow run directory lifecycle', () => {
     const log = await readFile(join(finished, 'run.log'), 'utf8');
     const r = await run(finished);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^\ninput ended: 0 windows in [\d.]+ s \(4 in .* in all\), resumed after 2015-W37; latest model 2015-W37\n/);
+    expect(r.stdout).toMatch(/\n2015-W37 .* –\n\ninput ended: 0 windows in [\d.]+ s \(4 in .* in all\), resumed after 2015-W37; latest model 2015-W37\n/);
     expect(await contents(finished)).toEqual(before);
     expect((await readFile(join(finished, 'run.log'), 'utf8')).slice(log.length)).toMatch(/run resumes after 2015-W37 \(checkpoint 4\)[^]*input ended: 0 window\(s\) here, 4 in all/);
   });
