@@ -115,8 +115,10 @@ function killPlan(rng: () => number): Step[] {
     const j = Math.floor(rng() * (i + 1));
     [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
   }
+  // The first kill is in the first window, before its checkpoint: a crash with no checkpoint at all.
+  if (kinds[0] !== 'delay' && kinds[0]!.name.startsWith('the checkpoint in place')) [kinds[0], kinds[1]] = [kinds[1]!, kinds[0]!];
   const steps: Step[] = [];
-  let ix = 0; // the first kill is in the first window: a crash before any checkpoint
+  let ix = 0;
   for (const k of kinds) {
     if (k === 'delay') {
       // Lands a few windows on, wherever: the next point is far enough after it.
