@@ -18,8 +18,6 @@
 //                   got SIGINT or SIGTERM (the run's own handler has run by then)
 //   DYADFLOW_TEST_WINDOW=W   file points count only once a progress line of window W was printed (a window's own
 //                   writes come after its first progress line, the previous window's checkpoint before it)
-//   DYADFLOW_TEST_DELAY_MS=D  with stop: block D ms of event-loop time after the point instead of at once (a timer:
-//                   it fires between two slices of the stage's sliced work, so the process stops inside the stage)
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import process from 'node:process';
@@ -27,7 +25,6 @@ import { setImmediate, setTimeout } from 'node:timers';
 
 const spec = process.env.DYADFLOW_TEST_AT ?? '';
 const action = process.env.DYADFLOW_TEST_DO ?? 'stop';
-const delayMs = Number(process.env.DYADFLOW_TEST_DELAY_MS ?? '0');
 const gateWindow = process.env.DYADFLOW_TEST_WINDOW;
 
 // The run draws its progress only on a terminal.
@@ -52,13 +49,6 @@ function block() {
 }
 
 function stop(path) {
-  if (delayMs > 0) {
-    setTimeout(() => {
-      say('stopped at', path);
-      block();
-    }, delayMs);
-    return;
-  }
   say('stopped at', path);
   block();
 }

@@ -19,7 +19,6 @@ export interface HookPoint {
   /** File points count only once a progress line of this window was printed. */
   window?: string;
   do?: 'stop' | 'notify' | 'await-signal';
-  delayMs?: number;
 }
 
 /** A `dyadflow run` process, the leader of its own process group. */
@@ -40,11 +39,10 @@ export interface RunProcess {
 export async function startRun(argv: string[], point: HookPoint | null = null): Promise<RunProcess> {
   const bin = await compiledCli();
   const env: Record<string, string> = { ...(process.env as Record<string, string>) };
-  for (const k of ['DYADFLOW_TEST_AT', 'DYADFLOW_TEST_DO', 'DYADFLOW_TEST_DELAY_MS', 'DYADFLOW_TEST_WINDOW']) delete env[k];
+  for (const k of ['DYADFLOW_TEST_AT', 'DYADFLOW_TEST_DO', 'DYADFLOW_TEST_WINDOW']) delete env[k];
   if (point) {
     env.DYADFLOW_TEST_AT = point.at;
     env.DYADFLOW_TEST_DO = point.do ?? 'stop';
-    if (point.delayMs !== undefined) env.DYADFLOW_TEST_DELAY_MS = String(point.delayMs);
     if (point.window !== undefined) env.DYADFLOW_TEST_WINDOW = point.window;
   }
   const child = spawn(process.execPath, ['--import', HOOK, bin, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
