@@ -7,7 +7,7 @@ import { RUN_LAYOUT, latestRunCheckpointMeta, readLatestModel } from '../src/ada
 import { lagOfPosition, type KafkaClientOptions, type KafkaSourcePosition } from '../src/adapters/kafka/index.js';
 import { InputError } from '../src/core/errors.js';
 import type { JsonValue } from '../src/core/events/source.js';
-import { CHECKPOINT_KIND } from './stream-stages.js';
+import { CHECKPOINT_KIND, CHECKPOINT_META_VERSION } from './stream-stages.js';
 
 /** What `status` reports. */
 export interface RunStatus {
@@ -21,6 +21,8 @@ export interface RunStatus {
     position: JsonValue;
     modelId: string | null;
     state: Record<string, number>;
+    /** When the input ended after a window the watermark closed: what followed that window's events, in no window. */
+    trailing?: Record<string, number>;
   } | null;
   /** models/LATEST and the summary of its manifest. */
   latestModel: { id: string; kind: string; parent: string | null; epochs: number; users: number; items: number } | null;
@@ -37,8 +39,21 @@ export async function readRunStatus(outDir: string, brokers: string[] | null, cl
   }
   const found = await latestRunCheckpointMeta(outDir, CHECKPOINT_KIND);
   const meta = found?.meta as
-    | { seq: number; window: { id: string; startS: number; endS: number }; windowsTotal: number; ended: boolean; position: JsonValue; modelId: string | null; stateCounts: Record<string, number> }
+    | {
+        formatVersion: number;
+        seq: number;
+        window: { id: string; startS: number; endS: number };
+        windowsTotal: number;
+        ended: boolean;
+        position: JsonValue;
+        modelId: string | null;
+        stateCounts: Record<string, number>;
+        trailing?: Record<string, number>;
+      }
     | undefined;
+  if (meta && meta.formatVersion !== CHECKPOINT_META_VERSION) {
+    throw new InputError('DF_ERR_CHECKPOINT_VERSION', `${found!.path}: checkpoint metadata version ${meta.formatVersion}; this build reads version ${CHECKPOINT_META_VERSION}`);
+  }
   const latestId = await readLatestModel(outDir);
   let latestModel: RunStatus['latestModel'] = null;
   if (latestId !== null) {
@@ -60,7 +75,16 @@ export async function readRunStatus(outDir: string, brokers: string[] | null, cl
   return {
     outDir,
     checkpoint: meta
-      ? { seq: meta.seq, window: meta.window, windowsTotal: meta.windowsTotal, ended: meta.ended, position: meta.position, modelId: meta.modelId, state: meta.stateCounts }
+      ? {
+          seq: meta.seq,
+          window: meta.window,
+          windowsTotal: meta.windowsTotal,
+          ended: meta.ended,
+          position: meta.position,
+          modelId: meta.modelId,
+          state: meta.stateCounts,
+          ...(meta.trailing ? { trailing: meta.trailing } : {}),
+        }
       : null,
     latestModel,
     lag,

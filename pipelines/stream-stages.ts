@@ -3,7 +3,7 @@
 // function of one closed window; long synchronous work (fold, features, scoring, training) runs in slices of a
 // few tens of milliseconds with the event loop turning in between, so a signal is handled within a slice and no
 // slice blocks the loop for long (issue 11 item 5).
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as turn } from 'node:timers/promises';
@@ -13,6 +13,7 @@ import {
   StreamDeadLetters,
   checkRunConfig,
   latestRunCheckpoint,
+  pruneCheckpoints,
   pruneWindows,
   recoverRunDirectory,
   writeLatestModel,
@@ -29,7 +30,7 @@ import { readProfiles } from '../src/adapters/recsys16/read-profiles.js';
 import { removeStaleSortRuns } from '../src/adapters/source/external-sort.js';
 import { buildWindowManifest, writeWindowManifest, type WindowClosedBy } from '../src/adapters/snapshot/window-manifest.js';
 import { SNAPSHOT_FILES } from '../src/adapters/snapshot/manifest.js';
-import { DyadflowError, InvariantError } from '../src/core/errors.js';
+import { InputError, InvariantError } from '../src/core/errors.js';
 import type { EventBatch, EventSource, JsonValue, LostInput } from '../src/core/events/source.js';
 import type { ImpressionTable, InteractionTable, ProfileTable } from '../src/core/events/tables.js';
 import { PREQUENTIAL_TASKS, WindowMetricsJob, popularityScores, type PrequentialTask, type TaskWindowMetrics, type WindowMetrics } from '../src/core/evaluation/prequential.js';
@@ -158,6 +159,10 @@ export interface StreamSummary {
   stopped: boolean;
   /** The input ended and its last window is done. */
   ended: boolean;
+  /** What followed the last window's events when the input ended after it (in no window; see checkpointEnd), else null. */
+  trailing: WindowEventCounts | null;
+  /** The metrics line of every window in the directory, this run's and earlier runs' (what report.md shows). */
+  history: readonly StreamMetricsLine[];
   lastWindow: string | null;
   latestModel: string | null;
   /** Bad events of this process's pulls (dead letters) and bad profile rows. */
@@ -198,7 +203,7 @@ export type Tick = { kind: 'pulled' } | { kind: 'closed'; window: WindowWork } |
 /** The kind of the checkpoint files of a run. */
 export const CHECKPOINT_KIND = 'dyadflow.stream-state';
 /** The checkpoint metadata format this build writes and reads. */
-const CHECKPOINT_META_VERSION = 1;
+export const CHECKPOINT_META_VERSION = 1;
 
 /** What a checkpoint holds besides the state's arrays. */
 interface CheckpointMeta {
@@ -212,6 +217,11 @@ interface CheckpointMeta {
   files: { metrics: number; deadLetters: number };
   stateCounts: Record<string, number>;
   ended: boolean;
+  /**
+   * Only in the checkpoint taken when the input ends after a window closed by the watermark: what came after that
+   * window's events and is in no window (deletes and bad events, and on Kafka late events), so the counts add up.
+   */
+  trailing?: WindowEventCounts;
 }
 
 // Sliced work: the event loop turns every SLICE_MS; within a slice, calls of about CALL_MS each.
@@ -248,6 +258,9 @@ export class StreamContext {
   lastModelId: string | null = null;
   lastWindow: { id: string; startS: number; endS: number } | null = null;
   ended = false;
+  /** Whether the last checkpoint records the end of the input. */
+  checkpointEnded = false;
+  trailing: WindowEventCounts | null = null;
   resumedFrom: string | null = null;
   history: StreamMetricsLine[] = [];
   checkpointed = { metrics: 0, deadLetters: 0 };
@@ -361,6 +374,8 @@ export class StreamContext {
       resumedFrom: this.resumedFrom,
       stopped,
       ended: this.ended,
+      trailing: this.trailing,
+      history: this.history,
       lastWindow: this.lastWindow?.id ?? null,
       latestModel: this.lastModelId,
       badEvents: this.badEvents,
@@ -401,51 +416,75 @@ export async function openStream(req: StreamRequest): Promise<StreamContext> {
   const found = await latestRunCheckpoint(out, CHECKPOINT_KIND, warn);
   const meta = found ? (found.content.meta as CheckpointMeta) : null;
   if (meta && meta.formatVersion !== CHECKPOINT_META_VERSION) {
-    throw new DyadflowError('DF_ERR_CHECKPOINT_VERSION', `${found!.path}: checkpoint metadata version ${meta.formatVersion}; this build reads version ${CHECKPOINT_META_VERSION}`);
+    // Like the container's own version (checkpoint-file.ts): an input this build cannot read, exit 2.
+    throw new InputError('DF_ERR_CHECKPOINT_VERSION', `${found!.path}: checkpoint metadata version ${meta.formatVersion}; this build reads version ${CHECKPOINT_META_VERSION}`);
   }
   // The directory back to exactly what the checkpoint describes: windows after it and stray .tmp files go.
   const doneUpTo = meta?.window.id ?? null;
-  const removed = await recoverRunDirectory(out, (id) => doneUpTo !== null && id <= doneUpTo);
+  const removed = await recoverRunDirectory(out, (id) => doneUpTo !== null && id <= doneUpTo, meta?.modelId ?? null);
 
   const ctx = new StreamContext(req, ImplicitState.empty(), null, meta ? Rng.fromState(meta.rng) : Rng.fromSeed(o.seed));
-  ctx.runLog = await AppendOnlyFile.open(join(out, RUN_LAYOUT.log));
-  await ctx.log(`run ${meta ? `resumes after ${meta.window.id} (checkpoint ${meta.seq})` : 'starts'} on ${req.source.kind} ${req.source.describe} (pid ${process.pid})`);
-  if (removed.length > 0) await ctx.log(`recovered the directory: removed ${removed.join(', ')}`);
-  ctx.checkpointed = meta ? { ...meta.files } : { metrics: 0, deadLetters: 0 };
-  ctx.metricsFile = await AppendOnlyFile.open(join(out, RUN_LAYOUT.metrics), ctx.checkpointed.metrics);
-  if (req.source.kind === 'file') {
-    ctx.deadLetters = await StreamDeadLetters.open(join(out, RUN_LAYOUT.deadLetters), req.source.dataDir ?? '.', meta ? ctx.checkpointed.deadLetters : 0);
-    if (!meta) ctx.checkpointed.deadLetters = ctx.deadLetters.bytes;
+  try {
+    ctx.runLog = await AppendOnlyFile.open(join(out, RUN_LAYOUT.log));
+    await ctx.log(`run ${meta ? `resumes after ${meta.window.id} (checkpoint ${meta.seq})` : 'starts'} on ${req.source.kind} ${req.source.describe} (pid ${process.pid})`);
+    if (removed.length > 0) await ctx.log(`recovered the directory: removed ${removed.join(', ')}`);
+    // A run killed after its checkpoint, before the clean-up that follows it: the older checkpoints and --keep.
+    const stale = await pruneCheckpoints(out);
+    if (stale.length > 0) await ctx.log(`recovered the directory: removed ${stale.join(', ')}`);
+    if (meta && req.keep !== null) {
+      const pruned = await pruneWindows(out, req.keep, meta.modelId);
+      if (pruned.length > 0) await ctx.log(`--keep ${req.keep}: pruned ${pruned.join(', ')}`);
+    }
+    ctx.checkpointed = meta ? { ...meta.files } : { metrics: 0, deadLetters: 0 };
+    const metricsPath = join(out, RUN_LAYOUT.metrics);
+    const metricsBytes = (await stat(metricsPath).catch(() => null))?.size ?? 0;
+    ctx.metricsFile = await AppendOnlyFile.open(metricsPath, ctx.checkpointed.metrics);
+    if (req.source.kind === 'file') {
+      ctx.deadLetters = await StreamDeadLetters.open(join(out, RUN_LAYOUT.deadLetters), req.source.dataDir ?? '.', meta ? ctx.checkpointed.deadLetters : 0);
+      if (!meta) ctx.checkpointed.deadLetters = ctx.deadLetters.bytes;
+    }
+    // Profiles: bad profile rows reach the dead letters once, on a fresh start (a resume's file already has them).
+    ctx.profiles = await readProfileFiles(req.source.profilesDir, meta === null && ctx.deadLetters ? ctx.deadLetters : createDeadLetterCounter(), warn, (n) => (ctx.badProfileRows = n));
+    if (meta) {
+      ctx.resumedFrom = meta.window.id;
+      ctx.seq = meta.seq;
+      ctx.windowsTotal = meta.windowsTotal;
+      ctx.lastWindow = meta.window;
+      ctx.lastModelId = meta.modelId;
+      ctx.ended = meta.ended;
+      ctx.checkpointEnded = meta.ended;
+      ctx.trailing = meta.trailing ?? null;
+      ctx.history = parseMetricsLines(await readFile(metricsPath, 'utf8'));
+    }
+    // A window killed after its metrics line may have refreshed report.md and the charts: back to the checkpoint's.
+    if (metricsBytes > ctx.checkpointed.metrics) await writeReport(ctx);
+    if (meta) {
+      const t0 = performance.now();
+      const a = found!.content.arrays;
+      const cp: ImplicitStateCheckpoint = {
+        tracksPairs: true,
+        userIds: a.userIds as Int32Array,
+        itemIds: a.itemIds as Int32Array,
+        entryUserIxs: a.entryUserIxs as Int32Array,
+        entryItemIxs: a.entryItemIxs as Int32Array,
+        entryTypes: a.entryTypes as Uint8Array,
+        entryFirstSeenS: a.entryFirstSeenS as Float64Array,
+      };
+      const job = ImplicitState.rebuildJob(cp);
+      await ctx.runSliced(job, 'rebuild');
+      ctx.state = job.state;
+      if (meta.modelId !== null) ctx.model = (await loadModel(join(out, RUN_LAYOUT.models, meta.modelId))).model;
+      await ctx.log(`state rebuilt from the checkpoint in ${((performance.now() - t0) / 1000).toFixed(2)} s (${ctx.state.users.size} users, ${ctx.state.items.size} items)`);
+    }
+    ctx.source = await req.source.open({ deadLetters: ctx.deadLetters ?? createDeadLetterCounter(), spillDir, log: (line) => void ctx.log(line) });
+    if (meta) await ctx.source.seek(meta.position as never);
+  } catch (err) {
+    // A signal while the state is rebuilt: nothing of a window is written yet; the stream stops at its first pull.
+    if (ctx.isAbort(err)) return ctx;
+    // Refused or failed while opening (a model or position it cannot read...): its files and source are closed.
+    await ctx.fail();
+    throw err;
   }
-  // Profiles: bad profile rows reach the dead letters once, on a fresh start (a resume's file already has them).
-  ctx.profiles = await readProfileFiles(req.source.profilesDir, meta === null && ctx.deadLetters ? ctx.deadLetters : createDeadLetterCounter(), warn, (n) => (ctx.badProfileRows = n));
-  if (meta) {
-    ctx.resumedFrom = meta.window.id;
-    ctx.seq = meta.seq;
-    ctx.windowsTotal = meta.windowsTotal;
-    ctx.lastWindow = meta.window;
-    ctx.lastModelId = meta.modelId;
-    ctx.ended = meta.ended;
-    const t0 = performance.now();
-    const a = found!.content.arrays;
-    const cp: ImplicitStateCheckpoint = {
-      tracksPairs: true,
-      userIds: a.userIds as Int32Array,
-      itemIds: a.itemIds as Int32Array,
-      entryUserIxs: a.entryUserIxs as Int32Array,
-      entryItemIxs: a.entryItemIxs as Int32Array,
-      entryTypes: a.entryTypes as Uint8Array,
-      entryFirstSeenS: a.entryFirstSeenS as Float64Array,
-    };
-    const job = ImplicitState.rebuildJob(cp);
-    await ctx.runSliced(job, 'rebuild');
-    ctx.state = job.state;
-    if (meta.modelId !== null) ctx.model = (await loadModel(join(out, RUN_LAYOUT.models, meta.modelId))).model;
-    ctx.history = parseMetricsLines(await readFile(join(out, RUN_LAYOUT.metrics), 'utf8'));
-    await ctx.log(`state rebuilt from the checkpoint in ${((performance.now() - t0) / 1000).toFixed(2)} s (${ctx.state.users.size} users, ${ctx.state.items.size} items)`);
-  }
-  ctx.source = await req.source.open({ deadLetters: ctx.deadLetters ?? createDeadLetterCounter(), spillDir, log: (line) => void ctx.log(line) });
-  if (meta) await ctx.source.seek(meta.position as never);
   return ctx;
 }
 
@@ -741,38 +780,12 @@ export async function checkpointWindow(w: WindowWork, ctx: StreamContext): Promi
   const t0 = performance.now();
   await ctx.deadLetters?.sync();
   await ctx.metricsFile.sync();
-  ctx.seq++;
   ctx.windowsTotal++;
   ctx.windowsHere++;
   ctx.lastModelId = w.window.id;
   ctx.lastWindow = { id: w.window.id, startS: w.window.startS, endS: w.window.endS };
   ctx.ended = w.last;
-  // The entries only (histograms, norms, item lists and dot products are rebuilt from them on resume), written
-  // straight from the state's arrays: nothing changes the state while the checkpoint is written.
-  const st = ctx.state;
-  const ne = st.entryCount;
-  const cp = {
-    userIds: st.users.ids(),
-    itemIds: st.items.ids(),
-    entryUserIxs: st.entryUserIx.subarray(0, ne),
-    entryItemIxs: st.entryItemIx.subarray(0, ne),
-    entryTypes: st.entryTypes.subarray(0, ne),
-    entryFirstSeenS: st.entryFirstSeenS.subarray(0, ne),
-  };
-  const meta: CheckpointMeta = {
-    formatVersion: CHECKPOINT_META_VERSION,
-    window: ctx.lastWindow,
-    seq: ctx.seq,
-    windowsTotal: ctx.windowsTotal,
-    position: w.position,
-    rng: ctx.rng.getState(),
-    modelId: ctx.lastModelId,
-    files: { metrics: ctx.metricsFile.bytes, deadLetters: ctx.deadLetters?.bytes ?? 0 },
-    stateCounts: { users: ctx.state.users.size, items: ctx.state.items.size, entries: ctx.state.entryCount },
-    ended: w.last,
-  };
-  await writeRunCheckpoint(ctx.out, ctx.seq, w.window.id, { kind: CHECKPOINT_KIND, meta, arrays: cp as Record<string, CheckpointArray> });
-  ctx.checkpointed = { ...meta.files };
+  await writeCheckpoint(ctx, w.position, w.last);
   if (ctx.req.keep !== null) {
     const pruned = await pruneWindows(ctx.out, ctx.req.keep, ctx.lastModelId);
     if (pruned.length > 0) await ctx.log(`--keep ${ctx.req.keep}: pruned ${pruned.join(', ')}`);
@@ -798,10 +811,65 @@ export async function checkpointWindow(w: WindowWork, ctx: StreamContext): Promi
   return w;
 }
 
+/** Writes the next checkpoint after ctx.lastWindow: the state's entries, the position, rng, model pointer and file lengths. */
+async function writeCheckpoint(ctx: StreamContext, position: JsonValue, ended: boolean, trailing?: WindowEventCounts): Promise<void> {
+  const window = ctx.lastWindow;
+  if (window === null) throw new InvariantError('a checkpoint before any window');
+  ctx.seq++;
+  // The entries only (histograms, norms, item lists and dot products are rebuilt from them on resume), written
+  // straight from the state's arrays: nothing changes the state while the checkpoint is written.
+  const st = ctx.state;
+  const ne = st.entryCount;
+  const cp = {
+    userIds: st.users.ids(),
+    itemIds: st.items.ids(),
+    entryUserIxs: st.entryUserIx.subarray(0, ne),
+    entryItemIxs: st.entryItemIx.subarray(0, ne),
+    entryTypes: st.entryTypes.subarray(0, ne),
+    entryFirstSeenS: st.entryFirstSeenS.subarray(0, ne),
+  };
+  const meta: CheckpointMeta = {
+    formatVersion: CHECKPOINT_META_VERSION,
+    window,
+    seq: ctx.seq,
+    windowsTotal: ctx.windowsTotal,
+    position,
+    rng: ctx.rng.getState(),
+    modelId: ctx.lastModelId,
+    files: { metrics: ctx.metricsFile.bytes, deadLetters: ctx.deadLetters?.bytes ?? 0 },
+    stateCounts: { users: ctx.state.users.size, items: ctx.state.items.size, entries: ctx.state.entryCount },
+    ended,
+    ...(trailing ? { trailing } : {}),
+  };
+  await writeRunCheckpoint(ctx.out, ctx.seq, window.id, { kind: CHECKPOINT_KIND, meta, arrays: cp as Record<string, CheckpointArray> });
+  ctx.checkpointed = { ...meta.files };
+  ctx.checkpointEnded = ended;
+}
+
+/**
+ * The input ended after a window that the watermark closed (what followed it held no event of a window: only deletes
+ * or bad lines, or late events): a last checkpoint records the end, so a rerun finds the directory finished, and
+ * the counts of what followed, which no window's manifest holds (status shows them).
+ */
+export async function checkpointEnd(ctx: StreamContext): Promise<void> {
+  if (!ctx.ended || ctx.checkpointEnded || ctx.lastWindow === null) return;
+  await ctx.deadLetters?.sync();
+  await ctx.metricsFile.sync();
+  const trailing = { ...ctx.windowEvents.counts };
+  const position = ctx.source.position();
+  await writeCheckpoint(ctx, position, true, trailing);
+  ctx.trailing = trailing;
+  await ctx.source.checkpointed?.(position);
+  await ctx.log(
+    `input ended after ${ctx.lastWindow.id}: ${trailing.droppedDeletes} delete(s), ${trailing.badEvents} bad and ${trailing.lateEvents} late event(s) ` +
+      `after its events, in no window (recorded in checkpoint ${ctx.seq})`,
+  );
+}
+
 /** After a signal: the open window is abandoned; what it wrote goes, so the directory is at its last checkpoint. */
 export async function abandonWindow(ctx: StreamContext): Promise<void> {
   const doneUpTo = ctx.lastWindow?.id ?? null;
-  const removed = await recoverRunDirectory(ctx.out, (id) => doneUpTo !== null && id <= doneUpTo);
+  const removed = await recoverRunDirectory(ctx.out, (id) => doneUpTo !== null && id <= doneUpTo, ctx.lastModelId);
   await ctx.metricsFile.truncate(ctx.checkpointed.metrics);
   await ctx.deadLetters?.truncate(ctx.checkpointed.deadLetters);
   const before = ctx.history.length;

@@ -19,6 +19,7 @@ import {
   abandonWindow,
   appendMetrics,
   assignToWindow,
+  checkpointEnd,
   checkpointWindow,
   cutSnapshot,
   evaluateWindow,
@@ -85,6 +86,7 @@ export async function runStream(req: StreamRequest): Promise<StreamSummary> {
         await new Promise<void>((resolve, reject) => {
           streamOf(ctx).subscribe({ error: reject, complete: resolve });
         });
+        await checkpointEnd(ctx); // the input ended after a window the watermark closed: record the end
         return await ctx.finish(false);
       } catch (err) {
         if (ctx.isAbort(err)) {

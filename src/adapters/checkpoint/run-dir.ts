@@ -190,9 +190,17 @@ export async function writeRunCheckpoint(outDir: string, seq: number, windowId: 
   const dir = join(outDir, RUN_LAYOUT.state);
   await mkdir(dir, { recursive: true });
   await writeCheckpointFile(join(dir, checkpointName(seq, windowId)), content);
+  await pruneCheckpoints(outDir, keep);
+}
+
+/** Removes all but the newest `keep` checkpoints (a run killed between a checkpoint and this leaves one more). */
+export async function pruneCheckpoints(outDir: string, keep = 2): Promise<string[]> {
+  const dir = join(outDir, RUN_LAYOUT.state);
   const all = await listCheckpoints(outDir);
-  for (const old of all.slice(Math.max(1, keep))) await rm(join(dir, old.name), { force: true });
-  if (all.length > keep) await syncDirectory(dir);
+  const old = all.slice(Math.max(1, keep));
+  for (const c of old) await rm(join(dir, c.name), { force: true });
+  if (old.length > 0) await syncDirectory(dir);
+  return old.map((c) => `${RUN_LAYOUT.state}/${c.name}`);
 }
 
 /**
@@ -253,10 +261,25 @@ async function subdirectories(dir: string): Promise<string[]> {
 
 /**
  * After a crash: removes stray `.tmp` files everywhere in the layout and the snapshot and model directories of
- * windows that are not `done` (a window is done when the checkpoint covers it). Returns what was removed.
+ * windows that are not `done` (a window is done when the checkpoint covers it). Returns what was removed. Given the
+ * checkpoint's model (`latestModel`, null for none), models/LATEST is first put back to it: a window publishes its
+ * model before its checkpoint, so LATEST may name a model about to be removed.
  */
-export async function recoverRunDirectory(outDir: string, done: (windowId: string) => boolean): Promise<string[]> {
+export async function recoverRunDirectory(outDir: string, done: (windowId: string) => boolean, latestModel?: string | null): Promise<string[]> {
   const removed: string[] = [];
+  if (latestModel !== undefined) {
+    const latest = await readLatestModel(outDir);
+    if (latest !== latestModel) {
+      if (latestModel === null) {
+        await rm(join(outDir, RUN_LAYOUT.models, RUN_LAYOUT.latest), { force: true });
+        await syncDirectory(join(outDir, RUN_LAYOUT.models));
+        removed.push(`${RUN_LAYOUT.models}/${RUN_LAYOUT.latest}`);
+      } else {
+        await writeLatestModel(outDir, latestModel);
+        removed.push(`${RUN_LAYOUT.models}/${RUN_LAYOUT.latest} (${latest} → ${latestModel})`);
+      }
+    }
+  }
   for (const name of await removeStrayTmpFiles(outDir)) removed.push(name);
   for (const sub of [RUN_LAYOUT.state, RUN_LAYOUT.snapshots, RUN_LAYOUT.models]) {
     const dir = join(outDir, sub);

@@ -168,7 +168,10 @@ export class FileSource implements EventSource<FileSourcePosition> {
       const c = nextCursor(imp, int);
       if (c === null) break;
       const row = c.row;
-      if (row.timeS >= beforeS) break;
+      // A bad line before a file's first valid row has the time -Infinity and comes first: it is passed even by the
+      // pull before -Infinity that finds where the input starts (else it would hold the watermark at -Infinity and
+      // that pull would be repeated for ever).
+      if (row.timeS >= beforeS && row.timeS !== -Infinity) break;
       if (row.kind === ROW_BAD) {
         // Bad lines and deletes cost no room in the batch: they are passed (and counted) even when it is full.
         this.deadLetters.add({ file: c.path, line: row.line, reason: row.reason, raw: row.raw });

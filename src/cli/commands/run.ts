@@ -112,7 +112,7 @@ function row(cells: string[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(WIDTHS[i]!) : c.padStart(WIDTHS[i]!))).join('  ') + '\n';
 }
 
-function windowRow(w: WindowLine): string {
+function windowRow(w: Pick<WindowLine, 'metrics'> & { seconds: number | null }): string {
   const m = w.metrics;
   const c = m.prequential?.click;
   return row([
@@ -125,7 +125,7 @@ function windowRow(w: WindowLine): string {
     `${fixed(c?.model?.auc)}/${fixed(c?.popularity.auc)}`,
     `${fixed(c?.model?.map1)}/${fixed(c?.popularity.map1)}`,
     String(m.training.epochs),
-    w.seconds.toFixed(1),
+    w.seconds === null ? '–' : w.seconds.toFixed(1),
   ]);
 }
 
@@ -205,8 +205,14 @@ export const runCommand: CommandModule = (program: Command, io: CliIo, setExit) 
         });
         clearProgress();
         if (json) {
-          io.stdout(JSON.stringify({ summary }) + '\n');
+          const { history: _history, ...rest } = summary; // the window lines were printed as they closed
+          io.stdout(JSON.stringify({ summary: rest }) + '\n');
         } else {
+          if (summary.windows === 0 && summary.history.length > 0) {
+            // Nothing to do here (a finished directory): the table of the windows it holds (seconds in run.log).
+            io.stdout(row(HEADER));
+            for (const metrics of summary.history) io.stdout(windowRow({ metrics, seconds: null }));
+          }
           const state = summary.stopped ? 'stopped (resume with the same command)' : summary.ended ? 'input ended' : 'done';
           io.stdout(
             `\n${state}: ${plural(summary.windows, 'window')} in ${summary.seconds.toFixed(1)} s (${summary.windowsTotal} in ${flags.out} in all)` +

@@ -39,6 +39,7 @@ export const statusCommand: CommandModule = (program: Command, io: CliIo, setExi
             ? `last checkpointed window: ${c.window.id} [${isoOf(c.window.startS)}, ${isoOf(c.window.endS)}) (checkpoint ${c.seq}, ${c.windowsTotal} window(s) in all${c.ended ? ', input ended' : ''})`
             : 'no window checkpointed yet',
           ...(c ? [`source position: ${JSON.stringify(c.position)}`, `state: ${Object.entries(c.state).map(([k, v]) => `${v} ${k}`).join(', ')}`] : []),
+          ...(c?.trailing ? [`after the last window's events, in no window: ${Object.entries(c.trailing).map(([k, v]) => `${k} ${v}`).join(', ')}`] : []),
           s.latestModel
             ? `model published: ${s.latestModel.id} (${s.latestModel.kind}, parent ${s.latestModel.parent ?? '–'}, ${s.latestModel.epochs} epochs in all, ${s.latestModel.users} users, ${s.latestModel.items} items)`
             : 'no model published yet',
