@@ -8,6 +8,7 @@
 // closes that window except for a process paused for longer than the re-read delay. Liveness is checked
 // on this host only (a lock written on another host, e.g. over NFS, is treated as live).
 import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DyadflowError, InputError } from '../../core/errors.js';
@@ -41,10 +42,16 @@ const CONFIRM_MS = 30;
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: it exists but belongs to someone else.
     return (err as { code?: unknown }).code === 'EPERM';
+  }
+  // A killed process its parent has not reaped yet still answers signal 0: a zombie holds nothing.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust the signal
   }
 }
 

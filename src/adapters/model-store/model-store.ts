@@ -32,9 +32,10 @@ const OLD_FORMATS: Record<number, string> = {
   1: 'written by an earlier dyadflow whose scaler covered only the 16 context columns; retrain the model',
 };
 
-function unknownVersion(dir: string, what: string, version: unknown): DyadflowError {
+function unknownVersion(dir: string, what: string, version: unknown): InputError {
   const why = typeof version === 'number' ? OLD_FORMATS[version] : undefined;
-  return new DyadflowError(
+  // Exit 2 like every other unknown format version: the file as it is cannot be read, and retrying will not help.
+  return new InputError(
     'DF_ERR_MODEL_FORMAT',
     `model ${dir}: ${what}format version ${JSON.stringify(version ?? null)} is not supported${why ? ` (${why})` : ''}; this dyadflow reads version ${MODEL_FORMAT_VERSION}`,
   );

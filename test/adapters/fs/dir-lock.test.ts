@@ -64,3 +64,25 @@ describe('directory lock', () => {
     await lock.release();
   });
 });
+
+describe('directory lock and zombies', () => {
+  it('a killed holder that nobody reaped yet (a zombie) holds nothing', async () => {
+    const { spawn } = await import('node:child_process');
+    const { hostname } = await import('node:os');
+    const { readFileSync } = await import('node:fs');
+    const d = join(dir, 'zombie');
+    await lockDirectory(d, 'x').then((l) => l.release());
+    // A grandchild whose parent never reaps it: the shell starts it, prints its pid and becomes `sleep` by exec.
+    const parent = spawn('sh', ['-c', 'sleep 30 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', (b: Buffer) => r(b.toString()))));
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 50 && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toMatch(/\) Z /);
+    await writeFile(join(d, LOCK_FILE), JSON.stringify({ pid, host: hostname(), command: 'run', since: 't' }));
+    const messages: string[] = [];
+    const lock = await lockDirectory(d, 'features', (m) => messages.push(m));
+    expect(messages.join('\n')).toMatch(new RegExp(`taking over the lock of run \\(pid ${pid}`));
+    await lock.release();
+    parent.kill('SIGKILL');
+  });
+});
