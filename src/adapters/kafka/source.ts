@@ -314,7 +314,10 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
         const wm = this.computeWatermark();
         const ended = this.inputEnded && this.lanes.every((l) => l.queue.empty);
         const nowMs = this.now();
-        if (out.events > 0 || bad.length > 0 || counters.droppedDeletes > 0 || wm.watermarkS > before || ended || this.lost.length > 0 || nowMs >= deadlineMs) {
+        // The watermark at or past the bound already: the caller can close its window (or, with beforeS -Infinity,
+        // open one) now, and nothing that arrives could be handed out to this pull.
+        const answered = Number.isFinite(wm.watermarkS) && wm.watermarkS >= beforeS;
+        if (out.events > 0 || bad.length > 0 || counters.droppedDeletes > 0 || wm.watermarkS > before || answered || ended || this.lost.length > 0 || nowMs >= deadlineMs) {
           await this.deadLetters.send(bad).catch((err: unknown) => {
             throw wrapKafkaError(err, `cannot write dead letters to ${this.topics.deadLetters}`);
           });
