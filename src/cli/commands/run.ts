@@ -33,6 +33,7 @@ interface RunFlags {
   group?: string;
   untilIdle?: string;
   idlePartitionTimeout: string;
+  sessionTimeout: string;
   fromEarliestAvailable?: boolean;
   kafkaConfig?: string;
 }
@@ -81,6 +82,7 @@ function sourceFrom(flags: RunFlags, io: CliIo, outDir: string): StreamSourceFac
   const connection = flags.kafkaConfig ? loadKafkaConfig(flags.kafkaConfig) : undefined;
   const untilIdleMs = flags.untilIdle === undefined ? undefined : durationOption('--until-idle', flags.untilIdle, true) * 1000;
   const idlePartitionTimeoutMs = durationOption('--idle-partition-timeout', flags.idlePartitionTimeout) * 1000;
+  const sessionTimeoutMs = durationOption('--session-timeout', flags.sessionTimeout) * 1000;
   if (flags.profiles === undefined) io.stderr('run: no --profiles DIR: user and item context features will be 0\n');
   return {
     kind: 'kafka',
@@ -95,6 +97,7 @@ function sourceFrom(flags: RunFlags, io: CliIo, outDir: string): StreamSourceFac
         client: connection ? { connection } : {},
         idlePartitionTimeoutMs,
         untilIdleMs,
+        sessionTimeoutMs,
         fromEarliestAvailable: Boolean(flags.fromEarliestAvailable),
         log,
       }),
@@ -153,6 +156,7 @@ export const runCommand: CommandModule = (program: Command, io: CliIo, setExit) 
     .option('--group <g>', 'Kafka: consumer group (default: derived from the output directory)')
     .option('--until-idle <duration>', 'Kafka: end when every partition has lag 0 and received nothing for this long')
     .option('--idle-partition-timeout <duration>', 'Kafka: a partition silent this long stops holding the watermark back', '30s')
+    .option('--session-timeout <duration>', "Kafka: the consumer group's session timeout: how soon a restarted run gets the partitions of a killed one back (the broker accepts 6s to 5m by default)", '10s')
     .option('--from-earliest-available', 'Kafka: accept checkpointed positions that retention deleted (the loss is counted)')
     .option('--kafka-config <file>', "Kafka: connection settings (TLS, SASL, client id) as JSON in kafkajs's option names")
     .action(async (flags: RunFlags) => {
