@@ -657,6 +657,9 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
 
   /** With untilIdleMs: has every partition been fetched to its end, with nothing arriving for that long? */
   private async checkEndOfInput(): Promise<void> {
+    // Cut off from the broker, the consumer cannot receive: silence then is not quiet (as for idleness). Without this,
+    // the admin client, back before the consumer rejoins, could end a run at a broker restart before producers resend.
+    if (!this.connected) return;
     const nowMs = this.now();
     const lastArrivalMs = Math.max(...this.lanes.map((l) => l.lastArrivalMs));
     if (nowMs - lastArrivalMs < this.opts.untilIdleMs! || nowMs - this.lastEndCheckMs < END_CHECK_INTERVAL_MS) return;
