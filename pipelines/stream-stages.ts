@@ -431,8 +431,14 @@ export async function openStream(req: StreamRequest): Promise<StreamContext> {
     ctx.history = parseMetricsLines(await readFile(join(out, RUN_LAYOUT.metrics), 'utf8'));
     await ctx.log(`state rebuilt from the checkpoint in ${((performance.now() - t0) / 1000).toFixed(2)} s (${ctx.state.users.size} users, ${ctx.state.items.size} items)`);
   }
-  ctx.source = await req.source.open({ deadLetters: ctx.deadLetters ?? createDeadLetterCounter(), spillDir, log: (line) => void ctx.log(line) });
-  if (meta) await ctx.source.seek(meta.position as never);
+  try {
+    ctx.source = await req.source.open({ deadLetters: ctx.deadLetters ?? createDeadLetterCounter(), spillDir, log: (line) => void ctx.log(line) });
+    if (meta) await ctx.source.seek(meta.position as never);
+  } catch (err) {
+    // A seek refused (positions retention deleted, say): the open source's connections would keep the process alive.
+    await ctx.fail();
+    throw err;
+  }
   return ctx;
 }
 
