@@ -24,7 +24,7 @@
 // handed out); the watermark is the minimum over all partitions of both topics (core WatermarkTracker) and never
 // goes back. A partition with nothing queued that received nothing for idlePartitionTimeoutMs of wall clock is idle
 // and stops holding it back (Flink's idleness; not while the consumer is cut off from its broker, and counted from
-// the last join); batches say which partitions were idle and what the watermark would
+// the last join and from the last time this source resumed it: paused, it could not receive); batches say which partitions were idle and what the watermark would
 // be without idleness, so the stream can record `closedByIdleness`. With untilIdleMs, once every partition is fetched
 // to its end (high watermark) and nothing arrived for that long, the input has ended there: fetching stops, what is
 // queued is handed out window by window, then `ended`. Without it the source runs until close().
@@ -98,7 +98,7 @@ interface Lane {
   partition: number;
   kind: MessageKind;
   queue: PartitionQueue;
-  /** Wall clock of the last message that arrived (or of the last (re)join). */
+  /** Wall clock of the last message that arrived (or of the last (re)join, or of its resume). */
   lastArrivalMs: number;
   /** Whether this source asked kafkajs to pause it. */
   paused: boolean;
@@ -606,6 +606,8 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
     const pause = this.inputEnded || q.queuedBytes >= this.opts.maxQueuedBytesPerPartition || q.tailTimeS >= this.boundS;
     if (pause === lane.paused) return;
     lane.paused = pause;
+    // A partition this source paused could not send: its silence (for idleness, --until-idle) counts from its resume.
+    if (!pause) lane.lastArrivalMs = this.now();
     if (!this.started || this.closed) return;
     const tp = [{ topic: lane.topic, partitions: [lane.partition] }];
     if (pause) this.consumer.pause(tp);
