@@ -36,6 +36,7 @@
 // passed them returns; at least once across a crash.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { setImmediate as turn } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import { DyadflowError, InputError, invariant } from '../../core/errors.js';
 import type { EventBatch, EventSource, LostInput, PullRequest } from '../../core/events/source.js';
@@ -318,6 +319,9 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
         // open one) now, and nothing that arrives could be handed out to this pull.
         const answered = Number.isFinite(wm.watermarkS) && wm.watermarkS >= beforeS;
         if (out.events > 0 || bad.length > 0 || counters.droppedDeletes > 0 || wm.watermarkS > before || answered || ended || this.lost.length > 0 || nowMs >= deadlineMs) {
+          // Nothing handed out: one turn of the event loop first, so that a caller pulling in a loop cannot starve
+          // kafkajs (heartbeats, fetches, rebalances) of I/O with pulls answered at once.
+          if (out.events === 0 && bad.length === 0) await turn();
           await this.deadLetters.send(bad).catch((err: unknown) => {
             throw wrapKafkaError(err, `cannot write dead letters to ${this.topics.deadLetters}`);
           });
