@@ -110,15 +110,24 @@ function fixed(v: number | null | undefined): string {
 
 const HEADER = ['window', 'events', 'dyads', 'new u/i', 'late', 'bad', 'click AUC m/pop', 'MAP@1 m/pop', 'epochs', 'seconds'];
 const WIDTHS = [12, 9, 8, 13, 5, 5, 15, 13, 6, 7];
+/** A Kafka run's table has one more column: the consumer lag after the window, interactions/impressions messages. */
+const LAG_HEADER = 'lag int/imp';
+const LAG_WIDTH = 17;
 
 function row(cells: string[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(WIDTHS[i]!) : c.padStart(WIDTHS[i]!))).join('  ') + '\n';
+  return cells.map((c, i) => (i === 0 ? c.padEnd(WIDTHS[i]!) : c.padStart(WIDTHS[i] ?? LAG_WIDTH))).join('  ') + '\n';
 }
 
-function windowRow(w: WindowLine): string {
+/** The lag cell: messages behind on the interactions and the impressions topic ('–' when the broker did not answer). */
+function lagCell(lag: Record<string, number> | null, topicPrefix: string): string {
+  const n = (topic: string): string => (lag && lag[`${topicPrefix}.${topic}`] !== undefined ? String(lag[`${topicPrefix}.${topic}`]) : '–');
+  return `${n('interactions')}/${n('impressions')}`;
+}
+
+function windowRow(w: WindowLine, lagOf: ((w: WindowLine) => string) | null): string {
   const m = w.metrics;
   const c = m.prequential?.click;
-  return row([
+  const cells = [
     m.window,
     String(m.events.interactions + m.events.impressionPairs),
     String(m.snapshot.dyads),
@@ -129,7 +138,8 @@ function windowRow(w: WindowLine): string {
     `${fixed(c?.model?.map1)}/${fixed(c?.popularity.map1)}`,
     String(m.training.epochs),
     w.seconds.toFixed(1),
-  ]);
+  ];
+  return row(lagOf ? [...cells, lagOf(w)] : cells);
 }
 
 /** Registers `run`: the stream over a file or Kafka source. */
@@ -182,6 +192,7 @@ export const runCommand: CommandModule = (program: Command, io: CliIo, setExit) 
         progressShown = false;
       };
       let headerShown = false;
+      const lagOf = source.kind === 'kafka' ? (w: WindowLine): string => lagCell(w.lag, flags.topicPrefix) : null;
       try {
         const summary = await runStream({
           outDir: flags.out,
@@ -200,9 +211,9 @@ export const runCommand: CommandModule = (program: Command, io: CliIo, setExit) 
               clearProgress();
               if (json) io.stdout(JSON.stringify({ ...w.metrics, closedBy: w.closedBy, seconds: w.seconds, stageSeconds: w.stageSeconds, position: w.position, lag: w.lag }) + '\n');
               else {
-                if (!headerShown) io.stdout(row(HEADER));
+                if (!headerShown) io.stdout(row(lagOf ? [...HEADER, LAG_HEADER] : HEADER));
                 headerShown = true;
-                io.stdout(windowRow(w));
+                io.stdout(windowRow(w, lagOf));
               }
             },
           },
