@@ -98,6 +98,8 @@ function sourceFrom(flags: RunFlags, io: CliIo, outDir: string): StreamSourceFac
         idlePartitionTimeoutMs,
         untilIdleMs,
         sessionTimeoutMs,
+        // kafkajs wants heartbeats well inside the session (a third, as it recommends; the source's 1 s at most).
+        heartbeatIntervalMs: Math.min(1000, Math.floor(sessionTimeoutMs / 3)),
         fromEarliestAvailable: Boolean(flags.fromEarliestAvailable),
         log,
       }),

@@ -112,4 +112,10 @@ describe('run --source kafka: killed with SIGKILL at random points', () => {
     expect(sum((e) => e.impressionPairs), why).toBe(input.impressions.reduce((s, r) => s + r.items.length, 0));
     expect(sum((e) => e.badEvents)).toBe(0);
   }, 300_000);
+
+  it('--session-timeout below what the broker allows is one line saying so (exit 1), not an unexpected error', async () => {
+    const r = await runCliProcess(kafkaRunArgs({ brokers, prefix, out: join(root, 'short-session'), profiles: data, untilIdle: '3s' }, '--session-timeout', '1s'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^dyadflow: the Kafka consumer stopped: .*\(INVALID_SESSION_TIMEOUT\)/m);
+  }, 60_000);
 });
