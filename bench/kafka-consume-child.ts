@@ -1,9 +1,12 @@
 // A consumer of bench/kafka.ts in a process of its own, so that kafkajs unpatched and patched are measured alike (the
 // patch goes into kafkajs's module cache when the adapter loads: one process cannot hold both). Not a bench by itself.
-//   node dist/bench/kafka-consume-child.js MODE BROKERS PREFIX EXPECTED_JSON
+//   node dist/bench/kafka-consume-child.js MODE BROKERS PREFIX EXPECTED_JSON [DATA_DIR]
 // MODE: `bare-unpatched` (kafkajs as installed), `bare` (kafkajs as the source uses it: patched, the source's fetch
 // settings, eachBatch touching every value), `source` (the Kafka source pulled window by window, events handed out
-// and dropped). Prints one JSON line: messages or events, seconds from the first message to the last, CPU seconds.
+// and dropped), `ingest` (the Kafka source through the stream's own stages: pullBatch, assignToWindow, foldWindow
+// into the incremental state, weekly windows; the stream minus snapshots and training), `file-ingest` (the same
+// stages on the file source reading DATA_DIR). Prints one JSON line: messages or events, seconds from the first
+// message to the last (for the ingests: to the last window folded), CPU seconds.
 import { randomBytes } from 'node:crypto';
 
 interface Expected {
@@ -16,7 +19,7 @@ interface Expected {
 
 const [mode, brokerList, prefix, expectedJson] = process.argv.slice(2);
 if (!mode || !brokerList || !prefix || !expectedJson) {
-  process.stderr.write('usage: kafka-consume-child.js bare-unpatched|bare|source BROKERS PREFIX EXPECTED_JSON\n');
+  process.stderr.write('usage: kafka-consume-child.js bare-unpatched|bare|source|ingest|file-ingest BROKERS PREFIX EXPECTED_JSON [DATA_DIR]\n');
   process.exit(2);
 }
 const brokers = brokerList.split(',');
@@ -113,5 +116,89 @@ async function source(): Promise<Record<string, unknown>> {
   return { messages, interactions, pairs, batches, seconds, cpuSeconds: cpu, maxPullMs, pullsMs, emptyPulls, emptyPullMs, kafkajsRecordBatchDecoderPatched };
 }
 
-const result = mode === 'source' ? await source() : await bare(mode === 'bare');
+/**
+ * The stream's ingest: its own stages on a source, each closed window folded into the state in slices (the event loop
+ * turning between them, as in `run`), the open window folded when every expected event is in (as the end of input
+ * would). Timed from the first event to the last window folded.
+ */
+async function ingest(kind: 'kafka' | 'file', dataDir: string | undefined): Promise<Record<string, unknown>> {
+  const { StreamContext, DEFAULT_STREAM_OPTIONS, pullBatch, assignToWindow, foldWindow } = await import('../pipelines/stream-stages.js');
+  const { ImplicitState } = await import('../src/core/matrix/implicit-state.js');
+  const { FoldJob } = await import('../src/core/matrix/batch-fold.js');
+  const { Rng } = await import('../src/core/random/rng.js');
+  const { openKafkaSource, kafkajsRecordBatchDecoderPatched } = await import('../src/adapters/kafka/index.js');
+  const { openFileSource } = await import('../src/adapters/source/index.js');
+  const { createDeadLetterMemory } = await import('../src/adapters/recsys16/index.js');
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const spillDir = await mkdtemp(join(tmpdir(), 'dyadflow-bench-ingest-'));
+  const src =
+    kind === 'kafka'
+      ? await openKafkaSource({ brokers, groupId: `${prefix}-bench-ingest-${randomBytes(3).toString('hex')}`, topicPrefix: prefix })
+      : await openFileSource({ dataDir: dataDir!, deadLetters: createDeadLetterMemory(), spillDir });
+  const ctx = new StreamContext(
+    { outDir: spillDir, options: DEFAULT_STREAM_OPTIONS, keep: null, source: { kind, describe: 'bench', dataDir: null, profilesDir: null, open: async () => src } },
+    ImplicitState.empty(),
+    null,
+    Rng.fromSeed(1),
+  );
+  ctx.source = src;
+  let interactions = 0;
+  let pairs = 0;
+  let windows = 0;
+  let t0 = 0;
+  let cpu0: NodeJS.CpuUsage | undefined;
+  let foldMs = 0;
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  for (;;) {
+    const b = await pullBatch(ctx);
+    if (!cpu0 && b.interactions.length + b.impressions.length > 0) {
+      cpu0 = process.cpuUsage();
+      t0 = performance.now();
+      loopDelay.enable();
+    }
+    interactions += b.interactions.length;
+    pairs += b.impressions.length;
+    const tick = await assignToWindow(ctx, b);
+    const f0 = performance.now();
+    if (tick.kind === 'closed') {
+      await foldWindow(tick.window, ctx);
+      windows++;
+    }
+    const all = interactions >= expected.interactions && pairs >= expected.pairs;
+    if (all && ctx.windowEvents.size > 0) {
+      await ctx.runSliced(new FoldJob(ctx.state, ctx.windowEvents.finish()), 'fold');
+      windows++;
+    }
+    foldMs += performance.now() - f0;
+    if (all || tick.kind === 'end' || (tick.kind === 'closed' && tick.window.last)) break;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(cpu0!);
+  loopDelay.disable();
+  const messages = kind === 'kafka' ? (src.position() as { partitions: { offset: number }[] }).partitions.reduce((sum, p) => sum + p.offset, 0) : expected.messages;
+  await src.close();
+  await rm(spillDir, { recursive: true, force: true });
+  return {
+    messages,
+    interactions,
+    pairs,
+    windows,
+    seconds,
+    cpuSeconds: cpu,
+    foldSeconds: foldMs / 1000,
+    stateUsers: ctx.state.users.size,
+    stateEntries: ctx.state.entryCount,
+    statePairs: ctx.state.pairCount,
+    maxSliceMs: ctx.maxSliceMs,
+    maxEventLoopDelayMs: loopDelay.max / 1e6,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(kind === 'kafka' ? { kafkajsRecordBatchDecoderPatched } : {}),
+  };
+}
+
+const result =
+  mode === 'source' ? await source() : mode === 'ingest' ? await ingest('kafka', undefined) : mode === 'file-ingest' ? await ingest('file', process.argv[6]) : await bare(mode === 'bare');
 process.stdout.write(JSON.stringify({ mode, ...result }) + '\n');

@@ -14,6 +14,13 @@
 //   kafka.daemon.source.messagesPerS         the Kafka source pulled window by window (1w), events handed out and dropped
 //   kafka.daemon.source.interactionsPerS     interaction events (types 1-3) handed out per second, same run
 //   kafka.daemon.source.ratioToBare          source messages/s ÷ the patched bare consumer's (goal ≥ 0.8)
+//   kafka.daemon.ingest.interactionsPerS     end to end into the state: the Kafka source through the stream's own stages
+//                                            (pullBatch, assignToWindow, foldWindow; weekly windows, folds sliced as in
+//                                            `run`), interaction events (types 1-3) per second of the whole ingest, both
+//                                            topics folded in that time (goal ≥ 300k: the file source's); pairs/s beside
+//   kafka.daemon.ingest.messagesPerS         the same run's messages (both topics) per second
+//   kafka.daemon.ingest.ratioToBare          ingest messages/s ÷ the patched bare consumer's (goal ≥ 0.8)
+//   kafka.daemon.fileIngest.interactionsPerS the same stages and fold on the file source (the same files), for reference
 // The broker runs on the same machine (and cores) as the consumer. --daemon-only skips the producer figures;
 // --node-flags "FLAGS" starts every consumer process with those Node flags (e.g. --max-semi-space-size=64).
 import { execFile } from 'node:child_process';
@@ -195,7 +202,7 @@ async function daemonConsumers(brokers: string[], repeat: number, nodeFlags: str
     });
     const child = fileURLToPath(new URL('./kafka-consume-child.js', import.meta.url));
     const runChild = async (mode: string): Promise<Record<string, number>> => {
-      const { stdout } = await execFileP(process.execPath, [...nodeFlags, child, mode, brokers.join(','), prefix, JSON.stringify(expected)], { maxBuffer: 1 << 20, timeout: 600_000 });
+      const { stdout } = await execFileP(process.execPath, [...nodeFlags, child, mode, brokers.join(','), prefix, JSON.stringify(expected), dir], { maxBuffer: 1 << 20, timeout: 600_000 });
       return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
     };
     const note = `broker on the same 2 cores; shared machine: preliminary; node flags: ${nodeFlags.join(' ') || 'none'}`;
@@ -211,10 +218,31 @@ async function daemonConsumers(brokers: string[], repeat: number, nodeFlags: str
       report('kafka', 'kafka.daemon.source.interactionsPerS', Math.round(src.interactions! / src.seconds!), 'events/s', {
         pairsPerS: Math.round(src.pairs! / src.seconds!),
         seconds: src.seconds,
-        fold: 'none (events handed out by pull and dropped; the incremental state is not on main)',
+        fold: 'none (events handed out by pull and dropped): kafka.daemon.ingest.* fold them',
         note,
       });
       report('kafka', 'kafka.daemon.source.ratioToBare', Math.round((srcRate / bareRate) * 1000) / 1000, 'ratio', { goal: 0.8, note });
+      const ing = await runChild('ingest');
+      const ingRate = ing.messages! / ing.seconds!;
+      const perS = (n: number, r: Record<string, number>): number => Math.round(n / r.seconds!);
+      report('kafka', 'kafka.daemon.ingest.interactionsPerS', perS(ing.interactions!, ing), 'events/s', {
+        goal: 300_000,
+        pairsPerS: perS(ing.pairs!, ing),
+        ...ing,
+        load: loadavg()[0],
+        what: 'Kafka source → the stream stages (window by event time, fold sliced) → the incremental state; both topics in the time',
+        note,
+      });
+      report('kafka', 'kafka.daemon.ingest.messagesPerS', Math.round(ingRate), 'messages/s', { seconds: ing.seconds, note });
+      report('kafka', 'kafka.daemon.ingest.ratioToBare', Math.round((ingRate / bareRate) * 1000) / 1000, 'ratio', { goal: 0.8, bareMessagesPerS: Math.round(bareRate), note });
+      const fileIng = await runChild('file-ingest');
+      report('kafka', 'kafka.daemon.fileIngest.interactionsPerS', perS(fileIng.interactions!, fileIng), 'events/s', {
+        pairsPerS: perS(fileIng.pairs!, fileIng),
+        ...fileIng,
+        load: loadavg()[0],
+        what: 'the same stages and fold on the file source reading the same files',
+        note,
+      });
     }
     await deleteTopics(brokers, [`${prefix}.interactions`, `${prefix}.impressions`, `${prefix}.dead-letters`]).catch(() => undefined);
   } finally {

@@ -333,3 +333,157 @@ export function sortedMultisets(m: Map<string, string[]>): Record<string, string
   for (const k of [...m.keys()].sort()) out[k] = [...m.get(k)!].sort();
   return out;
 }
+
+// ---- `dyadflow run --source kafka:...` end to end (test/integration/kafka/run-*.test.ts) ----
+
+/** Files that differ between two runs on the same events only in what they may: wall clock, locks, file-source leftovers. */
+const NOT_COMPARED = new Set(['run.log', '.dyadflow.lock', 'dead-letters.ndjson']);
+
+/**
+ * SHA-256 of every file of a run's output directory that two runs on the same events and seed write byte for byte:
+ * snapshots' Parquet and Arrow, models (parameters and manifests), models/LATEST, metrics.ndjson, report.md and its
+ * charts. Left out: run.log (wall clock), dead-letters.ndjson (the file source's), spill/, the lock, and, unless
+ * `withPositions`, what records source positions (snapshot manifests: compare windowManifests; state/ checkpoints).
+ */
+export async function reproducibleFiles(dir: string, options: { withPositions?: boolean } = {}): Promise<Record<string, string>> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const { createHash } = await import('node:crypto');
+  const out: Record<string, string> = {};
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const rel = join(e.parentPath, e.name).slice(dir.length + 1);
+    if (NOT_COMPARED.has(rel) || rel.startsWith('spill/') || rel.endsWith('.tmp')) continue;
+    if (!options.withPositions && (rel.startsWith('state/') || /^snapshots\/[^/]+\/manifest\.json$/.test(rel))) continue;
+    out[rel] = createHash('sha256').update(await readFile(join(dir, rel))).digest('hex');
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Every window's snapshot manifest by window id; `without` drops top-level fields (e.g. `source`, `closedBy`). */
+export async function windowManifests(dir: string, without: string[] = []): Promise<Record<string, Record<string, unknown>>> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const id of (await readdir(join(dir, 'snapshots'))).sort()) {
+    const m = JSON.parse(await readFile(join(dir, 'snapshots', id, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    for (const k of without) delete m[k];
+    out[id] = m;
+  }
+  return out;
+}
+
+/** The lines of a run's metrics.ndjson, parsed. */
+export function metricsLines(dir: string): Record<string, unknown>[] {
+  return readFileSync(join(dir, 'metrics.ndjson'), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** `dyadflow run --source kafka:B --topic-prefix P --out OUT --profiles DIR` and more flags, as argv. */
+export function kafkaRunArgs(o: { brokers: string[]; prefix: string; out: string; profiles: string; untilIdle?: string }, ...more: string[]): string[] {
+  return ['run', '--source', `kafka:${o.brokers.join(',')}`, '--topic-prefix', o.prefix, '--out', o.out, '--profiles', o.profiles, ...(o.untilIdle ? ['--until-idle', o.untilIdle] : []), ...more];
+}
+
+/** Creates topics with the given partition counts (what `produce` would, with a count per topic). */
+export async function createTopics(brokers: string[], topics: { topic: string; partitions: number }[]): Promise<void> {
+  const admin = kafka(brokers).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })), waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Each partition's high watermark of a topic, by partition. */
+export async function highWatermarks(brokers: string[], topic: string): Promise<Map<number, number>> {
+  const admin = kafka(brokers).admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The members of a consumer group now: member id and client id. */
+export async function groupMembers(brokers: string[], groupId: string): Promise<{ memberId: string; clientId: string }[]> {
+  const admin = kafka(brokers).admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    return (groups[0]?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A free TCP port on 127.0.0.1 whose successor (a broker's controller port) is free too. */
+export async function freePortPair(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const listen = (port: number): Promise<number | undefined> =>
+    new Promise((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => {
+        const p = (server.address() as { port: number }).port;
+        server.close(() => resolve(p));
+      });
+    });
+  for (let i = 0; i < 20; i++) {
+    const p = await listen(0);
+    if (p !== undefined && p < 65535 && (await listen(p + 1)) !== undefined) return p;
+  }
+  throw new Error('no free pair of ports');
+}
+
+/** A broker of a test's own (scripts/kafka.sh on its own ports and data directory), kept across stop and start. */
+export interface OwnBroker {
+  brokers: string[];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops it and removes its data. */
+  destroy(): Promise<void>;
+}
+
+/** A single-node broker under `home` on a free port: topics and offsets survive stop() and start() (KAFKA_KEEP_DATA=1). */
+export async function ownBroker(home: string): Promise<OwnBroker> {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { fileURLToPath } = await import('node:url');
+  const script = fileURLToPath(new URL('../../scripts/kafka.sh', import.meta.url));
+  const port = await freePortPair();
+  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_DATA_DIR: join(home, 'broker'), KAFKA_KEEP_DATA: '1', KAFKA_HEAP: '512m' };
+  const sh = async (command: 'start' | 'stop', extra: Record<string, string> = {}): Promise<void> => {
+    await promisify(execFile)('bash', [script, command], { env: { ...env, ...extra }, timeout: 150_000 });
+  };
+  return {
+    brokers: [`localhost:${port}`],
+    start: () => sh('start'),
+    stop: () => sh('stop'),
+    destroy: () => sh('stop', { KAFKA_KEEP_DATA: '0' }).catch(() => undefined),
+  };
+}
+
+/**
+ * Each checkpoint in a run's state/ by file name: its metadata (positions, rng, file lengths, counts) and the state's
+ * entries as sorted `user item type firstSeenS` strings of external ids. Dense indices, and so the arrays' bytes, follow
+ * the order events were folded in within a window, which the stream does not fix (and a restart changes): the state
+ * is the set of entries.
+ */
+export async function checkpointStates(dir: string): Promise<Record<string, { meta: unknown; entries: string[] }>> {
+  const { readdir } = await import('node:fs/promises');
+  const { readCheckpointFile } = await import('../../src/adapters/checkpoint/checkpoint-file.js');
+  const { CHECKPOINT_KIND } = await import('../../pipelines/stream-stages.js');
+  const out: Record<string, { meta: unknown; entries: string[] }> = {};
+  for (const name of (await readdir(join(dir, 'state'))).filter((n) => n.endsWith('.ckpt')).sort()) {
+    const c = await readCheckpointFile(join(dir, 'state', name), CHECKPOINT_KIND);
+    const a = c.arrays as Record<string, ArrayLike<number>>;
+    const entries: string[] = [];
+    for (let e = 0; e < a.entryUserIxs!.length; e++) {
+      entries.push(`${a.userIds![a.entryUserIxs![e]!]} ${a.itemIds![a.entryItemIxs![e]!]} ${a.entryTypes![e]} ${a.entryFirstSeenS![e]}`);
+    }
+    out[name] = { meta: c.meta, entries: entries.sort() };
+  }
+  return out;
+}

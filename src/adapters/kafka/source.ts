@@ -24,7 +24,7 @@
 // handed out); the watermark is the minimum over all partitions of both topics (core WatermarkTracker) and never
 // goes back. A partition with nothing queued that received nothing for idlePartitionTimeoutMs of wall clock is idle
 // and stops holding it back (Flink's idleness; not while the consumer is cut off from its broker, and counted from
-// the last join); batches say which partitions were idle and what the watermark would
+// the last join and from the last time this source resumed it: paused, it could not receive); batches say which partitions were idle and what the watermark would
 // be without idleness, so the stream can record `closedByIdleness`. With untilIdleMs, once every partition is fetched
 // to its end (high watermark) and nothing arrived for that long, the input has ended there: fetching stops, what is
 // queued is handed out window by window, then `ended`. Without it the source runs until close().
@@ -36,6 +36,7 @@
 // passed them returns; at least once across a crash.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { setImmediate as turn } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import { DyadflowError, InputError, invariant } from '../../core/errors.js';
 import type { EventBatch, EventSource, LostInput, PullRequest } from '../../core/events/source.js';
@@ -98,7 +99,7 @@ interface Lane {
   partition: number;
   kind: MessageKind;
   queue: PartitionQueue;
-  /** Wall clock of the last message that arrived (or of the last (re)join). */
+  /** Wall clock of the last message that arrived (or of the last (re)join, or of its resume). */
   lastArrivalMs: number;
   /** Whether this source asked kafkajs to pause it. */
   paused: boolean;
@@ -314,7 +315,13 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
         const wm = this.computeWatermark();
         const ended = this.inputEnded && this.lanes.every((l) => l.queue.empty);
         const nowMs = this.now();
-        if (out.events > 0 || bad.length > 0 || counters.droppedDeletes > 0 || wm.watermarkS > before || ended || this.lost.length > 0 || nowMs >= deadlineMs) {
+        // The watermark at or past the bound already: the caller can close its window (or, with beforeS -Infinity,
+        // open one) now, and nothing that arrives could be handed out to this pull.
+        const answered = Number.isFinite(wm.watermarkS) && wm.watermarkS >= beforeS;
+        if (out.events > 0 || bad.length > 0 || counters.droppedDeletes > 0 || wm.watermarkS > before || answered || ended || this.lost.length > 0 || nowMs >= deadlineMs) {
+          // Nothing handed out: one turn of the event loop first, so that a caller pulling in a loop cannot starve
+          // kafkajs (heartbeats, fetches, rebalances) of I/O with pulls answered at once.
+          if (out.events === 0 && bad.length === 0) await turn();
           await this.deadLetters.send(bad).catch((err: unknown) => {
             throw wrapKafkaError(err, `cannot write dead letters to ${this.topics.deadLetters}`);
           });
@@ -603,6 +610,8 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
     const pause = this.inputEnded || q.queuedBytes >= this.opts.maxQueuedBytesPerPartition || q.tailTimeS >= this.boundS;
     if (pause === lane.paused) return;
     lane.paused = pause;
+    // A partition this source paused could not send: its silence (for idleness, --until-idle) counts from its resume.
+    if (!pause) lane.lastArrivalMs = this.now();
     if (!this.started || this.closed) return;
     const tp = [{ topic: lane.topic, partitions: [lane.partition] }];
     if (pause) this.consumer.pause(tp);
@@ -654,6 +663,9 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
 
   /** With untilIdleMs: has every partition been fetched to its end, with nothing arriving for that long? */
   private async checkEndOfInput(): Promise<void> {
+    // Cut off from the broker, the consumer cannot receive: silence then is not quiet (as for idleness). Without this,
+    // the admin client, back before the consumer rejoins, could end a run at a broker restart before producers resend.
+    if (!this.connected) return;
     const nowMs = this.now();
     const lastArrivalMs = Math.max(...this.lanes.map((l) => l.lastArrivalMs));
     if (nowMs - lastArrivalMs < this.opts.untilIdleMs! || nowMs - this.lastEndCheckMs < END_CHECK_INTERVAL_MS) return;

@@ -1,7 +1,7 @@
-// `dyadflow produce --data DIR --brokers LIST [--rate N] [--topic-prefix P] [--partitions N] [--json]` (issue 3).
+// `dyadflow produce --data DIR --brokers LIST [--rate N] [--topic-prefix P] [--partitions N] [--kafka-config FILE] [--json]` (issues 3, 12).
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
-import { parseBrokers, topicNames } from '../../adapters/kafka/index.js';
+import { loadKafkaConfig, parseBrokers, topicNames } from '../../adapters/kafka/index.js';
 import { estimateMessages, produceDataset, type ProduceSummary } from '../../../pipelines/produce.js';
 import { plural, reportBadRows, type CommandModule } from '../command.js';
 import { debugEnabled, EXIT, type CliIo } from '../io.js';
@@ -15,6 +15,7 @@ interface ProduceFlags {
   partitions: string;
   deadLetters?: string;
   retries: string;
+  kafkaConfig?: string;
   json?: boolean;
 }
 
@@ -49,6 +50,7 @@ export const produceCommand: CommandModule = (program: Command, io: CliIo, setEx
     .option('--partitions <n>', 'partitions of topics created here', '3')
     .option('--dead-letters <file>', 'write bad rows to FILE (ndjson; checked before the first send) [default: count them, print the first five]')
     .option('--retries <n>', 'retries of a failed Kafka request before giving up', '5')
+    .option('--kafka-config <file>', "connection settings (TLS, SASL, client id) as JSON in kafkajs's option names (its retry wins over --retries)")
     .option('--json', 'print one JSON summary on stdout')
     .action(async (flags: ProduceFlags) => {
       const brokers = parseBrokers(flags.brokers);
@@ -58,6 +60,7 @@ export const produceCommand: CommandModule = (program: Command, io: CliIo, setEx
       if (!Number.isInteger(retries) || retries < 0)
         throw new InputError('DF_ERR_INPUT_OPTION', `--retries ${flags.retries}: expected a non-negative integer`);
       topicNames(flags.topicPrefix); // a bad prefix is exit 2 before any file is read
+      const connection = flags.kafkaConfig ? loadKafkaConfig(flags.kafkaConfig) : undefined;
       const quiet = Boolean(flags.json);
       // The bar's total is a newline count of both files, taken only when a bar is drawn.
       const progress = io.isTTY && !quiet ? createProgress(io, 'produce', await estimateMessages(flags.data)) : undefined;
@@ -69,7 +72,7 @@ export const produceCommand: CommandModule = (program: Command, io: CliIo, setEx
         partitions,
         deadLettersPath: flags.deadLetters ?? null,
         // kafkajs retries and logs each failed attempt; its final error is our one line. DYADFLOW_DEBUG=1 shows them.
-        client: { retries, logLevel: debugEnabled() ? 'info' : 'nothing', log: (line) => io.stderr(line + '\n') },
+        client: { retries, logLevel: debugEnabled() ? 'info' : 'nothing', log: (line) => io.stderr(line + '\n'), ...(connection ? { connection } : {}) },
         onProgress: (sent) => progress?.update(sent),
       }).finally(() => progress?.stop());
       reportBadRows(io, 'produce', summary.badRows);

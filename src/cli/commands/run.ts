@@ -33,6 +33,7 @@ interface RunFlags {
   group?: string;
   untilIdle?: string;
   idlePartitionTimeout: string;
+  sessionTimeout: string;
   fromEarliestAvailable?: boolean;
   kafkaConfig?: string;
 }
@@ -81,6 +82,7 @@ function sourceFrom(flags: RunFlags, io: CliIo, outDir: string): StreamSourceFac
   const connection = flags.kafkaConfig ? loadKafkaConfig(flags.kafkaConfig) : undefined;
   const untilIdleMs = flags.untilIdle === undefined ? undefined : durationOption('--until-idle', flags.untilIdle, true) * 1000;
   const idlePartitionTimeoutMs = durationOption('--idle-partition-timeout', flags.idlePartitionTimeout) * 1000;
+  const sessionTimeoutMs = durationOption('--session-timeout', flags.sessionTimeout) * 1000;
   if (flags.profiles === undefined) io.stderr('run: no --profiles DIR: user and item context features will be 0\n');
   return {
     kind: 'kafka',
@@ -95,6 +97,9 @@ function sourceFrom(flags: RunFlags, io: CliIo, outDir: string): StreamSourceFac
         client: connection ? { connection } : {},
         idlePartitionTimeoutMs,
         untilIdleMs,
+        sessionTimeoutMs,
+        // kafkajs wants heartbeats well inside the session (a third, as it recommends; the source's 1 s at most).
+        heartbeatIntervalMs: Math.min(1000, Math.floor(sessionTimeoutMs / 3)),
         fromEarliestAvailable: Boolean(flags.fromEarliestAvailable),
         log,
       }),
@@ -107,15 +112,26 @@ function fixed(v: number | null | undefined): string {
 
 const HEADER = ['window', 'events', 'dyads', 'new u/i', 'late', 'bad', 'click AUC m/pop', 'MAP@1 m/pop', 'epochs', 'seconds'];
 const WIDTHS = [12, 9, 8, 13, 5, 5, 15, 13, 6, 7];
+/** A Kafka run's table has one more column: the consumer lag after the window, interactions/impressions messages. */
+const LAG_HEADER = 'lag int/imp';
+const LAG_WIDTH = 17;
 
 function row(cells: string[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(WIDTHS[i]!) : c.padStart(WIDTHS[i]!))).join('  ') + '\n';
+  return cells.map((c, i) => (i === 0 ? c.padEnd(WIDTHS[i]!) : c.padStart(WIDTHS[i] ?? LAG_WIDTH))).join('  ') + '\n';
 }
 
-function windowRow(w: Pick<WindowLine, 'metrics'> & { seconds: number | null }): string {
+/** The lag cell: messages behind on the interactions and the impressions topic ('–' when the broker did not answer). */
+function lagCell(lag: Record<string, number> | null, topicPrefix: string): string {
+  const n = (topic: string): string => (lag && lag[`${topicPrefix}.${topic}`] !== undefined ? String(lag[`${topicPrefix}.${topic}`]) : '–');
+  return `${n('interactions')}/${n('impressions')}`;
+}
+
+type TableRow = Pick<WindowLine, 'metrics'> & { seconds: number | null; lag: WindowLine['lag'] | null };
+
+function windowRow(w: TableRow, lagOf: ((w: TableRow) => string) | null): string {
   const m = w.metrics;
   const c = m.prequential?.click;
-  return row([
+  const cells = [
     m.window,
     String(m.events.interactions + m.events.impressionPairs),
     String(m.snapshot.dyads),
@@ -126,7 +142,8 @@ function windowRow(w: Pick<WindowLine, 'metrics'> & { seconds: number | null }):
     `${fixed(c?.model?.map1)}/${fixed(c?.popularity.map1)}`,
     String(m.training.epochs),
     w.seconds === null ? '–' : w.seconds.toFixed(1),
-  ]);
+  ];
+  return row(lagOf ? [...cells, lagOf(w)] : cells);
 }
 
 /** Registers `run`: the stream over a file or Kafka source. */
@@ -153,6 +170,7 @@ export const runCommand: CommandModule = (program: Command, io: CliIo, setExit) 
     .option('--group <g>', 'Kafka: consumer group (default: derived from the output directory)')
     .option('--until-idle <duration>', 'Kafka: end when every partition has lag 0 and received nothing for this long')
     .option('--idle-partition-timeout <duration>', 'Kafka: a partition silent this long stops holding the watermark back', '30s')
+    .option('--session-timeout <duration>', "Kafka: the consumer group's session timeout: how soon a restarted run gets the partitions of a killed one back (the broker accepts 6s to 5m by default)", '10s')
     .option('--from-earliest-available', 'Kafka: accept checkpointed positions that retention deleted (the loss is counted)')
     .option('--kafka-config <file>', "Kafka: connection settings (TLS, SASL, client id) as JSON in kafkajs's option names")
     .action(async (flags: RunFlags) => {
@@ -178,6 +196,7 @@ export const runCommand: CommandModule = (program: Command, io: CliIo, setExit) 
         progressShown = false;
       };
       let headerShown = false;
+      const lagOf = source.kind === 'kafka' ? (w: TableRow): string => lagCell(w.lag, flags.topicPrefix) : null;
       try {
         const summary = await runStream({
           outDir: flags.out,
@@ -196,9 +215,9 @@ export const runCommand: CommandModule = (program: Command, io: CliIo, setExit) 
               clearProgress();
               if (json) io.stdout(JSON.stringify({ ...w.metrics, closedBy: w.closedBy, seconds: w.seconds, stageSeconds: w.stageSeconds, position: w.position, lag: w.lag }) + '\n');
               else {
-                if (!headerShown) io.stdout(row(HEADER));
+                if (!headerShown) io.stdout(row(lagOf ? [...HEADER, LAG_HEADER] : HEADER));
                 headerShown = true;
-                io.stdout(windowRow(w));
+                io.stdout(windowRow(w, lagOf));
               }
             },
           },
@@ -211,7 +230,7 @@ export const runCommand: CommandModule = (program: Command, io: CliIo, setExit) 
           if (summary.windows === 0 && summary.history.length > 0) {
             // Nothing to do here (a finished directory): the table of the windows it holds (seconds in run.log).
             io.stdout(row(HEADER));
-            for (const metrics of summary.history) io.stdout(windowRow({ metrics, seconds: null }));
+            for (const metrics of summary.history) io.stdout(windowRow({ metrics, seconds: null, lag: null }, null));
           }
           const state = summary.stopped ? 'stopped (resume with the same command)' : summary.ended ? 'input ended' : 'done';
           io.stdout(
