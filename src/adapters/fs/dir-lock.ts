@@ -8,7 +8,7 @@
 // closes that window except for a process paused for longer than the re-read delay. Liveness is checked
 // on this host only (a lock written on another host, e.g. over NFS, is treated as live).
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { isProcessAlive } from './process-alive.js';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DyadflowError, InputError } from '../../core/errors.js';
@@ -38,22 +38,6 @@ const heldHere = new Set<string>();
 
 // How long to wait before re-reading a freshly created lock (see the header).
 const CONFIRM_MS = 30;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as { code?: unknown }).code === 'EPERM';
-  }
-  // A killed process its parent has not reaped yet still answers signal 0: a zombie holds nothing.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc: trust the signal
-  }
-}
 
 async function readOwner(path: string): Promise<LockOwner | null> {
   try {
@@ -108,7 +92,7 @@ export async function lockDirectory(dir: string, command: string, warn: (message
       } catch {
         continue; // removed meanwhile: try again
       }
-      if (owner !== null && (owner.host !== self.host || isAlive(owner.pid)) && owner.pid !== process.pid) {
+      if (owner !== null && (owner.host !== self.host || isProcessAlive(owner.pid)) && owner.pid !== process.pid) {
         throw new DirLockedError(dir, owner);
       }
       warn(`${dir}: taking over the lock of ${owner ? describe(owner) : 'an unreadable lock file'}, which is no longer running`);

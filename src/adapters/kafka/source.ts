@@ -45,6 +45,7 @@ import { createKafka, withAdmin, type KafkaClientOptions } from './client.js';
 import { DeadLetterSender } from './dead-letters.js';
 import { wrapKafkaError } from './errors.js';
 import { describeMember, ownerAssignor, type GroupMemberInfo, type MemberIdentity } from './group.js';
+import { isProcessAlive } from '../fs/process-alive.js';
 import type { MessageKind } from './event-decoder.js';
 import { decodeMessages, type BadMessage } from './message-chunk.js';
 import { EventBatchBuilder, PartitionQueue, TAKE_FULL, type TakeCounters } from './partition-queue.js';
@@ -223,6 +224,8 @@ export async function lagOfPosition(brokers: string[], position: KafkaSourcePosi
 export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
   private readonly opts: typeof DEFAULTS & KafkaSourceOptions;
   private readonly lanes: Lane[];
+  /** Members of dead runs already named in the log (each once). */
+  private readonly deadMembersSeen = new Set<string>();
   private readonly byKey = new Map<string, Lane>();
   private readonly consumer: Consumer;
   private readonly deadLetters: DeadLetterSender;
@@ -482,7 +485,16 @@ export class KafkaEventSource implements EventSource<KafkaSourcePosition> {
 
   /** The leader's view of the group: anyone but this source is an intruder. */
   private onMembers(members: GroupMemberInfo[]): void {
-    const others = members.filter((m) => m.identity?.token !== this.identity.token);
+    const all = members.filter((m) => m.identity?.token !== this.identity.token);
+    // A run killed while it joined can stay a member until its session times out (the restarted run meets it):
+    // a dyadflow member of this host whose process is gone gets no partition and leaves by itself; not an intruder.
+    const dead = all.filter((m) => m.identity !== undefined && m.identity.host === this.identity.host && !isProcessAlive(m.identity.pid));
+    const others = all.filter((m) => !dead.includes(m));
+    for (const m of dead) {
+      if (this.deadMembersSeen.has(m.memberId)) continue;
+      this.deadMembersSeen.add(m.memberId);
+      this.log(`kafka source: ${describeMember(m)} is a member of a run that is no longer running; it holds nothing and leaves when its session times out`);
+    }
     if (others.length === 0) return;
     this.fail(
       new DyadflowError(

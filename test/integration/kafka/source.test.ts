@@ -2,11 +2,14 @@
 // the way the stream pulls it, window by window. Every test has its own topics and consumer group; none skips
 // without a broker (they fail with requireBroker's message).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { hostname, tmpdir } from 'node:os';
+import { Kafka, logLevel } from 'kafkajs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { produceDataset } from '../../../pipelines/produce.js';
 import { encodeImpression, encodeInteraction, ensureTopics, groupIdForOutput, lagOfPosition, openKafkaSource, type KafkaEventSource, type KafkaSourceOptions } from '../../../src/adapters/kafka/index.js';
+import { ownerAssignor } from '../../../src/adapters/kafka/group.js';
 import { partitionOfKey } from '../../../src/adapters/kafka/partition.js';
 import { validatorFor } from '../../../src/adapters/schemas/validators.js';
 import { DyadflowError, InputError } from '../../../src/core/errors.js';
@@ -333,6 +336,44 @@ describe('Kafka source: the run owns its group', () => {
     expect((runnerErr as Error).message).toContain('client id intruder-7');
     expect((intruderErr as DyadflowError).code).toBe('DF_ERR_KAFKA_GROUP_MEMBER');
     await Promise.all([runner.close(), intruder.close()]);
+  });
+
+  it("ignores the member a killed run left behind on this host (it holds nothing and times out); a restart is not an intruder", async () => {
+    await requireBroker(brokers);
+    await generate();
+    const prefix = uniquePrefix('ghost');
+    await produceDataset({ dataDir: dataDir!, brokers, topicPrefix: prefix, partitions: 2 });
+    const group = `${prefix}-g`;
+    const lines: string[] = [];
+    const runner = await open(prefix, group, { untilIdleMs: undefined, log: (l) => lines.push(l) });
+    await driveSource(runner, { maxEvents: 10, stopAfterEvents: 50 });
+    // A member that says it is a run of this host whose process has exited: what a run SIGKILLed while it joined
+    // leaves in the group until its session times out.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(gone.stdout);
+    const ghostIdentity = { token: 'ghost-token', clientId: 'ghost', host: hostname(), pid: deadPid };
+    const ghost = new Kafka({ brokers, clientId: 'ghost', logLevel: logLevel.NOTHING }).consumer({
+      groupId: group,
+      partitionAssigners: [ownerAssignor(ghostIdentity, () => undefined)],
+      sessionTimeout: 6000,
+      heartbeatInterval: 1000,
+    });
+    let ghostAssignment: Record<string, number[]> | null = null;
+    ghost.on(ghost.events.GROUP_JOIN, (e) => (ghostAssignment = e.payload.memberAssignment));
+    await ghost.connect();
+    await ghost.subscribe({ topics: [`${prefix}.interactions`, `${prefix}.impressions`], fromBeginning: true });
+    await ghost.run({ eachBatch: async () => undefined });
+    try {
+      // The runner goes on pulling through the rebalance the ghost caused; it never fails.
+      const deadline = Date.now() + 45_000;
+      while (ghostAssignment === null && Date.now() < deadline) await runner.pull({ beforeS: -Infinity, maxEvents: 10 });
+      for (let i = 0; i < 20; i++) await runner.pull({ beforeS: -Infinity, maxEvents: 10 });
+      expect(ghostAssignment).not.toBeNull();
+      expect(Object.values(ghostAssignment!).flat()).toEqual([]);
+      expect(lines.filter((l) => l.includes(`pid ${deadPid} on ${hostname()}`) && l.includes('no longer running'))).toHaveLength(1);
+    } finally {
+      await ghost.disconnect();
+    }
   });
 });
 
