@@ -270,6 +270,8 @@ export class StreamContext {
   /** The longest slice of each kind of sliced work (run.log and the bench). */
   readonly maxSliceByKind: Record<string, number> = {};
   private readonly budgets = new Map<string, number>();
+  /** When the event loop last turned for sure (runSliced, yieldIfDue). */
+  private lastTurnMs = 0;
   private readonly startedMs = performance.now();
 
   constructor(req: StreamRequest, state: ImplicitState, model: Model | null, rng: Rng) {
@@ -300,12 +302,19 @@ export class StreamContext {
   /**
    * Runs a sliceable job (`run(budget)` → done) in slices of about SLICE_MS between two turns of the event loop.
    * Within a slice the job runs in small calls whose budget follows the clock (about CALL_MS each), so one slice
-   * overshoots by at most one call; results never depend on the slicing.
+   * overshoots by at most one call; results never depend on the slicing. A job whose work units change meaning
+   * between its phases names the current one (`unitKind`): each kind learns its own budget, so a budget grown on
+   * cheap units is never spent on dear ones in one call. A slice starts with a turn when the loop has not turned
+   * for SLICE_MS: sliced jobs back to back (and the short synchronous steps between them) would otherwise chain
+   * their slices into one long stall.
    */
-  async runSliced(job: { run(budget: number): boolean }, kind: string, initialBudget = 1_000): Promise<void> {
-    let budget = this.budgets.get(kind) ?? initialBudget;
+  async runSliced(job: { run(budget: number): boolean; readonly unitKind?: string }, kind: string, initialBudget = 1_000): Promise<void> {
+    const keyOf = (): string => (job.unitKind === undefined ? kind : `${kind}/${job.unitKind}`);
+    let key = keyOf();
+    let budget = this.budgets.get(key) ?? initialBudget;
     for (;;) {
       this.throwIfAborted();
+      await this.yieldIfDue();
       const sliceStart = performance.now();
       let done = false;
       for (;;) {
@@ -314,15 +323,32 @@ export class StreamContext {
         const dt = performance.now() - t0;
         if (dt < CALL_MS / 2) budget = Math.min(budget * 2, 1 << 30);
         else if (dt > CALL_MS * 2) budget = Math.max(1, Math.floor(budget / 2));
+        const next = keyOf();
+        if (next !== key) {
+          this.budgets.set(key, budget);
+          key = next;
+          budget = this.budgets.get(key) ?? initialBudget;
+        }
         if (done || performance.now() - sliceStart >= SLICE_MS) break;
       }
       const slice = performance.now() - sliceStart;
       if (slice > this.maxSliceMs) this.maxSliceMs = slice;
       if (slice > (this.maxSliceByKind[kind] ?? 0)) this.maxSliceByKind[kind] = slice;
       if (done) break;
-      await turn();
+      await this.yieldNow();
     }
-    this.budgets.set(kind, budget);
+    this.budgets.set(key, budget);
+  }
+
+  /** Turns the event loop (timers, I/O, signals run). */
+  async yieldNow(): Promise<void> {
+    await turn();
+    this.lastTurnMs = performance.now();
+  }
+
+  /** Turns the event loop if it has not turned for SLICE_MS (call between synchronous steps of a stage). */
+  async yieldIfDue(): Promise<void> {
+    if (performance.now() - this.lastTurnMs >= SLICE_MS) await this.yieldNow();
   }
 
   /** Scores rows of a table in slices (scoring 290k rows at once would block the loop for ~100 ms per task). */
@@ -353,7 +379,8 @@ export class StreamContext {
 
   /** Runs a trainer in slices of steps. */
   async trainSliced(trainer: Trainer): Promise<void> {
-    await this.runSliced({ run: (budget) => trainer.run(budget) }, 'train', 1_000);
+    // Growing and packing units are far cheaper than triplet steps: each kind learns its own budget.
+    await this.runSliced({ run: (budget) => trainer.run(budget), get unitKind() { return trainer.prepared ? 'steps' : 'prepare'; } }, 'train', 1_000);
   }
 
   /** Closes the source and the files; the summary of the run. */
@@ -668,7 +695,9 @@ export async function evaluateWindow(w: WindowWork, ctx: StreamContext): Promise
       return w;
     }
     const table = w.snapshot!.table;
+    await ctx.yieldIfDue();
     const counts = itemLabelCounts(ctx.state);
+    await ctx.yieldIfDue();
     const scores = await scoreTasks(ctx, ctx.model, w);
     const prequential = {} as Record<PrequentialTask, TaskWindowMetrics>;
     for (const task of PREQUENTIAL_TASKS) {
@@ -678,6 +707,7 @@ export async function evaluateWindow(w: WindowWork, ctx: StreamContext): Promise
         const ix = ctx.state.items.indexOf(id);
         return ix < 0 ? 0 : byItem[ix]!;
       });
+      await ctx.yieldIfDue();
       // One scorer at a time, the loop turning in between (each ranking of ~300k dyads takes ~100 ms).
       const labels = labelsOf(w, task);
       let positives = 0;
@@ -698,8 +728,10 @@ export async function trainWindow(w: WindowWork, ctx: StreamContext): Promise<Wi
     const table = w.snapshot!.table;
     const all = new Uint8Array(table.length).fill(1);
     const model = ctx.model ?? createModel({ ...ctx.modelOptions }, emptyScaler());
+    await ctx.yieldIfDue();
     // The scaler's running mean and variance over every training dyad so far (method.md §4).
     model.scaler = mergeScalers(model.scaler, fitScaler(table, all));
+    await ctx.yieldIfDue();
     const trainer = createTrainer(model, table, { rowMask: all, maxEpochs: ctx.req.options.epochsPerWindow }, ctx.rng);
     await ctx.trainSliced(trainer);
     w.training = trainer.result();

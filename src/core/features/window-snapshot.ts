@@ -64,6 +64,12 @@ export class WindowSnapshotJob {
     return this.phase === DONE;
   }
 
+  /** What the next call's budget counts (listed rows, ordered entries, filled rows, feature work, context rows). */
+  get unitKind(): string {
+    if (this.phase === LIST) return this.listing.done ? 'order' : 'list';
+    return ['list', 'fill', 'features', 'context', 'done'][this.phase]!;
+  }
+
   /** Does about `budget` units of work (see FoldJob and FeatureJob; rows when listing); returns true when complete. */
   run(budget: number): boolean {
     if (this.phase === LIST) {

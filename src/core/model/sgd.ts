@@ -296,10 +296,14 @@ class SlicedTrainer implements Trainer {
 
   run(maxSteps = Number.POSITIVE_INFINITY): boolean {
     let budget = maxSteps;
-    while (this.loop === null && budget > 0) {
-      const r = this.preparation.next();
-      if (r.done === true) this.start(r.value.set, r.value.stepper);
-      else budget -= r.value;
+    if (this.loop === null) {
+      while (this.loop === null && budget > 0) {
+        const r = this.preparation.next();
+        if (r.done === true) this.start(r.value.set, r.value.stepper);
+        else budget -= r.value;
+      }
+      // A bounded call ends with the preparation: its budget counted preparation units, not steps.
+      if (Number.isFinite(maxSteps)) return this.finished;
     }
     const loop = this.loop;
     if (loop === null) return false;
