@@ -89,13 +89,18 @@ export function createModel(options: ModelOptionsInput, scaler: InputScaler = em
   };
 }
 
-function ensureRows(a: Params, rows: number, dim: number): Params {
+/** Room for `rows` rows of `dim` (capacity doubles), as a sliceable job: the copy into the larger array in chunks of WORK_CHUNK rows (a recsys16 model's embeddings are ~0.4 GB). */
+function* ensureRowsWork(a: Params, rows: number, dim: number): Work<Params> {
   const need = rows * dim;
   if (need <= a.length) return a;
   let cap = Math.max(1024 * dim, a.length);
   while (cap < need) cap *= 2;
   const b = a instanceof Float32Array ? new Float32Array(cap) : new Float64Array(cap);
-  b.set(a);
+  const step = WORK_CHUNK * dim;
+  for (let at = 0; at < a.length; at += step) {
+    b.set(a.subarray(at, Math.min(a.length, at + step)), at);
+    yield WORK_CHUNK;
+  }
   return b;
 }
 
@@ -124,11 +129,13 @@ export function* growModelWork(model: Model, userIds: ArrayLike<number>, itemIds
       if (k % WORK_CHUNK === WORK_CHUNK - 1) yield WORK_CHUNK;
     }
     yield ids.length % WORK_CHUNK;
-    fresh.sort((a, b) => a - b);
-    model[which] = ensureRows(model[which], index.size + fresh.length, dim);
+    // A typed array's numeric sort: the comparator sort of a million fresh ids took ~0.3 s in one call.
+    const sorted = Float64Array.from(fresh).sort();
+    yield fresh.length % WORK_CHUNK;
+    model[which] = yield* ensureRowsWork(model[which], index.size + fresh.length, dim);
     const emb = model[which];
-    for (let k = 0; k < fresh.length; k++) {
-      const id = fresh[k]!;
+    for (let k = 0; k < sorted.length; k++) {
+      const id = sorted[k]!;
       const ix = index.intern(id);
       initialEmbedding(seed, tag, id, dim, initScale, emb, ix * dim);
       if (k % WORK_CHUNK === WORK_CHUNK - 1) yield WORK_CHUNK;
