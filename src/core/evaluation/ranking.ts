@@ -229,17 +229,82 @@ export function pooledPairCounts(labels: Uint8Array, scores: ScoreArray): { pair
   }
   pos.sort();
   neg.sort();
+  return { pairs: positives * negatives, correctDoubled: orderedPairsDoubled(pos, neg) };
+}
+
+/** Twice the (positive, negative) pairs of two sorted score lists in the right order, ties counting 1 of 2. */
+function orderedPairsDoubled(pos: Float64Array, neg: Float64Array): number {
   let correct2 = 0;
   let below = 0;
   let belowOrEqual = 0;
-  for (let p = 0; p < positives; p++) {
+  const negatives = neg.length;
+  for (let p = 0; p < pos.length; p++) {
     const s = pos[p]!;
     while (below < negatives && neg[below]! < s) below++;
     if (belowOrEqual < below) belowOrEqual = below;
     while (belowOrEqual < negatives && neg[belowOrEqual]! <= s) belowOrEqual++;
     correct2 += below + belowOrEqual;
   }
-  return { pairs: positives * negatives, correctDoubled: correct2 };
+  return correct2;
+}
+
+/**
+ * pooledPairCounts as a sliceable job: `run(budget)` until true, then `result()`, equal to pooledPairCounts. The
+ * smaller class is sorted whole; the larger one a chunk at a time, each chunk sorted and counted against it (the
+ * pair counts add up over chunks, integers all the way, so the result is exact and independent of the chunking).
+ */
+export class PooledPairCountsJob {
+  private readonly small: Float64Array;
+  private readonly large: Float64Array;
+  private smallSorted = false;
+  private at = 0;
+  private correct2 = 0;
+  private readonly pairs: number;
+  private readonly posIsSmall: boolean;
+
+  constructor(labels: Uint8Array, scores: ScoreArray, private readonly chunk = 1 << 16) {
+    checkInputs(null, labels, scores);
+    const n = labels.length;
+    let positives = 0;
+    for (let i = 0; i < n; i++) if (labels[i] !== 0) positives++;
+    const pos = new Float64Array(positives);
+    const neg = new Float64Array(n - positives);
+    for (let i = 0, p = 0, q = 0; i < n; i++) {
+      if (labels[i] !== 0) pos[p++] = scores[i]!;
+      else neg[q++] = scores[i]!;
+    }
+    this.pairs = positives * (n - positives);
+    this.posIsSmall = positives <= n - positives;
+    this.small = this.posIsSmall ? pos : neg;
+    this.large = this.posIsSmall ? neg : pos;
+    if (this.pairs === 0) this.at = this.large.length;
+  }
+
+  /** Sorts or counts about `budget` more scores (at least one chunk); true when done. */
+  run(budget: number): boolean {
+    if (this.pairs === 0) return true;
+    if (!this.smallSorted) {
+      this.small.sort();
+      this.smallSorted = true;
+      return this.at >= this.large.length;
+    }
+    let done = 0;
+    while (this.at < this.large.length && done < budget) {
+      const end = Math.min(this.large.length, this.at + this.chunk);
+      const part = this.large.slice(this.at, end).sort();
+      this.correct2 += this.posIsSmall ? orderedPairsDoubled(this.small, part) : orderedPairsDoubled(part, this.small);
+      done += end - this.at + this.small.length;
+      this.at = end;
+    }
+    return this.at >= this.large.length;
+  }
+
+  /** The counts (after run returned true). */
+  result(): { pairs: number; correctDoubled: number } {
+    invariant(this.smallSorted || this.pairs === 0, 'PooledPairCountsJob.result() before the job is done');
+    invariant(this.at >= this.large.length, 'PooledPairCountsJob.result() before the job is done');
+    return { pairs: this.pairs, correctDoubled: this.pairs === 0 ? 0 : this.correct2 };
+  }
 }
 
 /** Number of distinct values among the scores (a model with very few is degenerate: issue 10). */

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { meanOfValues, perUserRanking, pooledAuc } from '../../../src/core/evaluation/ranking.js';
+import { PooledPairCountsJob, meanOfValues, perUserRanking, pooledAuc, pooledPairCounts } from '../../../src/core/evaluation/ranking.js';
 import { Rng } from '../../../src/core/random/rng.js';
 
 interface Dyad {
@@ -239,5 +239,33 @@ describe('a scorer at random', () => {
     expect(Math.abs(meanOfValues(r.auc.values)! - 0.5)).toBeLessThan(0.01);
     expect(Math.abs(pooledAuc(labels, scores)! - 0.5)).toBeLessThan(0.01);
     expect(Math.abs(meanOfValues(r.ap1.values)! - 0.3)).toBeLessThan(0.03);
+  });
+});
+
+describe('PooledPairCountsJob', () => {
+  it('equals pooledPairCounts for any chunk size and budgets, ties and one-class inputs included (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: -3, max: 3 })), { maxLength: 200 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 10 }),
+        (rows, chunk, budgets) => {
+          const labels = Uint8Array.from(rows.map(([l]) => l));
+          const scores = Float64Array.from(rows.map(([, s]) => s / 2));
+          const job = new PooledPairCountsJob(labels, scores, chunk);
+          let k = 0;
+          while (!job.run(budgets[k++ % budgets.length]!));
+          expect(job.result()).toEqual(pooledPairCounts(labels, scores));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a literal example: positives 0.9, 0.5; negatives 0.5, 0.1 in chunks of 1', () => {
+    const job = new PooledPairCountsJob(Uint8Array.from([1, 0, 1, 0]), Float64Array.from([0.9, 0.5, 0.5, 0.1]), 1);
+    while (!job.run(1));
+    // (0.9 > 0.5, 0.9 > 0.1, 0.5 = 0.5 → ½, 0.5 > 0.1): 3.5 of 4 pairs, doubled 7.
+    expect(job.result()).toEqual({ pairs: 4, correctDoubled: 7 });
   });
 });
