@@ -42,7 +42,7 @@ import {
   createModel,
   createTrainer,
   emptyScaler,
-  fitScaler,
+  ScalerFitJob,
   mergeScalers,
   modelKind,
   resolveModelOptions,
@@ -728,10 +728,10 @@ export async function trainWindow(w: WindowWork, ctx: StreamContext): Promise<Wi
     const table = w.snapshot!.table;
     const all = new Uint8Array(table.length).fill(1);
     const model = ctx.model ?? createModel({ ...ctx.modelOptions }, emptyScaler());
-    await ctx.yieldIfDue();
-    // The scaler's running mean and variance over every training dyad so far (method.md §4).
-    model.scaler = mergeScalers(model.scaler, fitScaler(table, all));
-    await ctx.yieldIfDue();
+    // The scaler's running mean and variance over every training dyad so far (method.md §4), in slices.
+    const fit = new ScalerFitJob(table, all);
+    await ctx.runSliced(fit, 'scaler', 4_096);
+    model.scaler = mergeScalers(model.scaler, fit.result());
     const trainer = createTrainer(model, table, { rowMask: all, maxEpochs: ctx.req.options.epochsPerWindow }, ctx.rng);
     await ctx.trainSliced(trainer);
     w.training = trainer.result();

@@ -32,25 +32,52 @@ export function trainingRowMask(table: FeatureTable): Uint8Array {
 
 /** Fits a scaler on the rows of `rowMask` (default: the training rows), in row order (Welford). */
 export function fitScaler(table: FeatureTable, rowMask: Uint8Array = trainingRowMask(table)): InputScaler {
-  const s = emptyScaler();
-  const { mean, m2 } = s;
-  const { wtl, context } = table;
-  let n = 0;
-  const add = (j: number, x: number): void => {
-    const d = x - mean[j]!;
-    mean[j] = mean[j]! + d / n;
-    m2[j] = m2[j]! + d * (x - mean[j]!);
-  };
-  for (let r = 0; r < table.length; r++) {
-    if (rowMask[r] !== 1) continue;
-    n++;
-    const s0 = r * WTL_WIDTH;
-    for (let j = 0; j < WTL_WIDTH; j++) add(j, wtl[s0 + j]!);
-    const c0 = r * CONTEXT_WIDTH;
-    for (let j = 0; j < CONTEXT_WIDTH; j++) add(WTL_WIDTH + j, context[c0 + j]!);
+  const job = new ScalerFitJob(table, rowMask);
+  job.run(Number.POSITIVE_INFINITY);
+  return job.result();
+}
+
+/** fitScaler as a sliceable job: `run(budget)` (rows) until true, then `result()`; the same rows in the same order, so bit for bit equal. */
+export class ScalerFitJob {
+  private readonly s = emptyScaler();
+  private n = 0;
+  private next = 0;
+
+  constructor(
+    private readonly table: FeatureTable,
+    private readonly rowMask: Uint8Array,
+  ) {}
+
+  /** Takes in about `budget` more rows; true when every row is in. */
+  run(budget: number): boolean {
+    const { mean, m2 } = this.s;
+    const { wtl, context } = this.table;
+    const rowMask = this.rowMask;
+    const end = Math.min(this.table.length, this.next + Math.max(1, budget));
+    let n = this.n;
+    const add = (j: number, x: number): void => {
+      const d = x - mean[j]!;
+      mean[j] = mean[j]! + d / n;
+      m2[j] = m2[j]! + d * (x - mean[j]!);
+    };
+    for (let r = this.next; r < end; r++) {
+      if (rowMask[r] !== 1) continue;
+      n++;
+      const s0 = r * WTL_WIDTH;
+      for (let j = 0; j < WTL_WIDTH; j++) add(j, wtl[s0 + j]!);
+      const c0 = r * CONTEXT_WIDTH;
+      for (let j = 0; j < CONTEXT_WIDTH; j++) add(WTL_WIDTH + j, context[c0 + j]!);
+    }
+    this.n = n;
+    this.next = end;
+    return end >= this.table.length;
   }
-  s.count = n;
-  return s;
+
+  /** The scaler of every row taken in. */
+  result(): InputScaler {
+    this.s.count = this.n;
+    return this.s;
+  }
 }
 
 /** Merges two scalers into a new one, as if one had seen both sets of rows (Chan et al. 1979). */

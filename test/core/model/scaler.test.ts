@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CONTEXT_WIDTH, SPLIT, WTL_WIDTH, type FeatureTable } from '../../../src/core/features/feature-table.js';
 import { BASE_WIDTH } from '../../../src/core/model/layout.js';
-import { emptyScaler, fitScaler, mergeScalers, scaleRow, scalerTransform, trainingRowMask } from '../../../src/core/model/scaler.js';
-import { literalTable } from './helpers.js';
+import { ScalerFitJob, emptyScaler, fitScaler, mergeScalers, scaleRow, scalerTransform, trainingRowMask } from '../../../src/core/model/scaler.js';
+import { learnableTable, literalTable } from './helpers.js';
 
 /** A table of one user whose win/tie/loss and context columns hold the given values (other columns 0). */
 function withColumns(wtl: number[][], context: number[][], split?: number[]): FeatureTable {
@@ -97,5 +97,25 @@ describe('input scaler', () => {
       expect(twice.invStd[j]).toBeCloseTo(once.invStd[j]!, 12);
     }
     expect(t.split[0]).toBe(SPLIT.train);
+  });
+});
+
+describe('ScalerFitJob', () => {
+  it('in slices of any size equals fitScaler bit for bit (property)', () => {
+    const table = learnableTable(3, { users: 30, items: 40, rowsPerUser: 12 });
+    const mask = trainingRowMask(table);
+    const whole = fitScaler(table, mask);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 8 }), (budgets) => {
+        const job = new ScalerFitJob(table, mask);
+        let k = 0;
+        while (!job.run(budgets[k++ % budgets.length]!));
+        const s = job.result();
+        expect(s.count).toBe(whole.count);
+        expect(Array.from(s.mean)).toEqual(Array.from(whole.mean));
+        expect(Array.from(s.m2)).toEqual(Array.from(whole.m2));
+      }),
+      { numRuns: 50 },
+    );
   });
 });
