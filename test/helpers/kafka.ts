@@ -128,15 +128,7 @@ export interface SmallDataset {
 export async function writeSmallDataset(dir: string, seed: number, users = 40, badRows = 3): Promise<SmallDataset> {
   const { writeFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
-  let x = seed >>> 0 || 1;
-  const rand = (n: number): number => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
+  const rand = xorshift32(seed);
   const week33MondayS = 1471219200; // 2016-08-15 00:00 UTC, Monday of ISO 2016-W33
   const data: SmallDataset = { interactions: [], impressions: [], badRows };
   for (let w = 0; w < 4; w++) {
@@ -486,4 +478,33 @@ export async function checkpointStates(dir: string): Promise<Record<string, { me
     out[name] = { meta: c.meta, entries: entries.sort() };
   }
   return out;
+}
+
+/** xorshift32 in [0, n) from `seed` (0 → 1): the random choices of one test, replayable from its seed. */
+export function xorshift32(seed: number): (n: number) => number {
+  let x = seed >>> 0 || 1;
+  return (n) => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x % n;
+  };
+}
+
+/** The reference of a Kafka run test: `tiny` generated with `seed` under a fresh temporary root, and the file run on it. */
+export async function fileRunFixture(name: string, seed: number): Promise<{ root: string; data: string; fileOut: string }> {
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { runCli } = await import('./cli.js');
+  const { runCliProcess } = await import('./cli-process.js');
+  const root = await mkdtemp(join(tmpdir(), `dyadflow-${name}-`));
+  const data = join(root, 'data');
+  const gen = await runCli(['generate', '--preset', 'tiny', '--seed', String(seed), '--out', data]);
+  if (gen.code !== 0) throw new Error(`generate failed: ${gen.stderr}`);
+  const fileOut = join(root, 'out-file');
+  const r = await runCliProcess(['run', '--source', `file:${data}`, '--out', fileOut]);
+  if (r.code !== 0) throw new Error(`the file run failed (exit ${r.code}): ${r.stderr}`);
+  return { root, data, fileOut };
 }

@@ -14,22 +14,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
 import { runCliProcess, startCli } from '../../helpers/cli-process.js';
-import { checkpointStates, kafkaRunArgs, metricsLines, readRecsysFiles, reproducibleFiles, requireBroker, testBrokers, uniquePrefix } from '../../helpers/kafka.js';
+import { checkpointStates, kafkaRunArgs, metricsLines, readRecsysFiles, reproducibleFiles, requireBroker, testBrokers, uniquePrefix, xorshift32 } from '../../helpers/kafka.js';
 
 const brokers = testBrokers();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 // The kill points are random; the seed is in every failure message, and DYADFLOW_TEST_SEED replays one.
 const seed = Number(process.env.DYADFLOW_TEST_SEED ?? Date.now() % 2 ** 31);
-let x = seed || 1;
-/** xorshift32 in [0, n): the kill points of this test only. */
-function rand(n: number): number {
-  x ^= x << 13;
-  x >>>= 0;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  x >>>= 0;
-  return x % n;
-}
+const rand = xorshift32(seed);
 
 let root: string;
 let data: string;

@@ -4,13 +4,12 @@
 // same files; the window manifests differ only in `source` (kind and positions). --until-idle is 3 s, not the issue's
 // 10 s: it counts from the last message that arrived, which on a local broker is well under a second before, and the
 // tier's budget is better spent on the fault tests.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
 import { runCliProcess } from '../../helpers/cli-process.js';
-import { highWatermarks, kafkaRunArgs, metricsLines, reproducibleFiles, requireBroker, testBrokers, uniquePrefix, windowManifests } from '../../helpers/kafka.js';
+import { highWatermarks, kafkaRunArgs, metricsLines, reproducibleFiles, requireBroker, testBrokers, uniquePrefix, windowManifests , fileRunFixture } from '../../helpers/kafka.js';
 
 const brokers = testBrokers();
 let root: string;
@@ -19,13 +18,7 @@ let fileOut: string;
 
 beforeAll(async () => {
   await requireBroker(brokers);
-  root = await mkdtemp(join(tmpdir(), 'dyadflow-run-equivalence-'));
-  data = join(root, 'data');
-  const gen = await runCli(['generate', '--preset', 'tiny', '--seed', '11', '--out', data]);
-  expect(gen.code, gen.stderr).toBe(0);
-  fileOut = join(root, 'out-file');
-  const r = await runCliProcess(['run', '--source', `file:${data}`, '--out', fileOut]);
-  expect(r.code, r.stderr).toBe(0);
+  ({ root, data, fileOut } = await fileRunFixture('run-equivalence', 11));
 }, 120_000);
 
 afterAll(async () => {

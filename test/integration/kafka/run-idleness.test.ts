@@ -5,15 +5,13 @@
 // the impressions are in one partition. So the second partition falls silent after the first week and every window
 // but the last (closed by --until-idle, the end of input) closes by idleness. Nothing was lost to it here (the idle
 // partition truly had nothing more): features, models and metrics are the file run's.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeImpression, encodeInteraction } from '../../../src/adapters/kafka/index.js';
 import { isoWeekStartS } from '../../../src/core/time/iso-week.js';
-import { runCli } from '../../helpers/cli.js';
 import { runCliProcess } from '../../helpers/cli-process.js';
-import { createTopics, kafkaRunArgs, metricsLines, produceRaw, readRecsysFiles, reproducibleFiles, requireBroker, testBrokers, uniquePrefix, windowManifests } from '../../helpers/kafka.js';
+import { createTopics, kafkaRunArgs, metricsLines, produceRaw, readRecsysFiles, reproducibleFiles, requireBroker, testBrokers, uniquePrefix, windowManifests , fileRunFixture } from '../../helpers/kafka.js';
 
 const brokers = testBrokers();
 let root: string;
@@ -22,12 +20,7 @@ let fileOut: string;
 
 beforeAll(async () => {
   await requireBroker(brokers);
-  root = await mkdtemp(join(tmpdir(), 'dyadflow-run-idleness-'));
-  data = join(root, 'data');
-  expect((await runCli(['generate', '--preset', 'tiny', '--seed', '12', '--out', data])).code).toBe(0);
-  fileOut = join(root, 'out-file');
-  const r = await runCliProcess(['run', '--source', `file:${data}`, '--out', fileOut]);
-  expect(r.code, r.stderr).toBe(0);
+  ({ root, data, fileOut } = await fileRunFixture('run-idleness', 12));
 }, 120_000);
 
 afterAll(async () => {

@@ -6,14 +6,12 @@
 // them: each lands in P.dead-letters once with its reason and origin (topic, partition, offset); each window counts
 // the ones its partitions passed (a bad message counts in the window of the event before it in its partition, or the
 // first window); and the output is the file run's on the same events apart from those counts and source positions.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeImpression, encodeInteraction } from '../../../src/adapters/kafka/index.js';
 import { isoWeekStartS } from '../../../src/core/time/iso-week.js';
 import { windowAt } from '../../../src/core/window/window.js';
-import { runCli } from '../../helpers/cli.js';
 import { runCliProcess } from '../../helpers/cli-process.js';
 import {
   createTopics,
@@ -28,6 +26,8 @@ import {
   testBrokers,
   uniquePrefix,
   windowManifests,
+  fileRunFixture,
+  xorshift32,
 } from '../../helpers/kafka.js';
 
 const brokers = testBrokers();
@@ -62,15 +62,7 @@ const KINDS: Kind[] = [
 
 // Where the malformed messages go is random; the seed is in every failure message (DYADFLOW_TEST_SEED replays one).
 const seed = Number(process.env.DYADFLOW_TEST_SEED ?? Date.now() % 2 ** 31);
-let x = seed || 1;
-function rand(n: number): number {
-  x ^= x << 13;
-  x >>>= 0;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  x >>>= 0;
-  return x % n;
-}
+const rand = xorshift32(seed);
 
 /** A message of a partition: a valid event (with its event time) or a malformed one (its kind). */
 type Slot = { key: string; value: string | Buffer | null; timeS: number | null; kind: Kind | null };
@@ -81,12 +73,7 @@ let fileOut: string;
 
 beforeAll(async () => {
   await requireBroker(brokers);
-  root = await mkdtemp(join(tmpdir(), 'dyadflow-run-poison-'));
-  data = join(root, 'data');
-  expect((await runCli(['generate', '--preset', 'tiny', '--seed', '6', '--out', data])).code).toBe(0);
-  fileOut = join(root, 'out-file');
-  const r = await runCliProcess(['run', '--source', `file:${data}`, '--out', fileOut]);
-  expect(r.code, r.stderr).toBe(0);
+  ({ root, data, fileOut } = await fileRunFixture('run-poison', 6));
 }, 120_000);
 
 afterAll(async () => {
