@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
 import { runCliProcess } from '../../helpers/cli-process.js';
-import { highWatermarks, kafkaRunArgs, metricsLines, reproducibleFiles, requireBroker, testBrokers, uniquePrefix, windowManifests , fileRunFixture } from '../../helpers/kafka.js';
+import { fileRunFixture, highWatermarks, kafkaRunArgs, metricsLines, reproducibleFiles, requireBroker, testBrokers, uniquePrefix, windowManifests } from '../../helpers/kafka.js';
 
 const brokers = testBrokers();
 let root: string;

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeImpression, encodeInteraction } from '../../../src/adapters/kafka/index.js';
 import { isoWeekStartS } from '../../../src/core/time/iso-week.js';
-import { runCliProcess } from '../../helpers/cli-process.js';
-import { createTopics, kafkaRunArgs, metricsLines, produceRaw, readRecsysFiles, reproducibleFiles, requireBroker, testBrokers, uniquePrefix, windowManifests , fileRunFixture } from '../../helpers/kafka.js';
+import { runCliProcess, startCli } from '../../helpers/cli-process.js';
+import { checkpointStates, createTopics, fileRunFixture, kafkaRunArgs, metricsLines, produceRaw, readRecsysFiles, reproducibleFiles, requireBroker, testBrokers, uniquePrefix, windowManifests } from '../../helpers/kafka.js';
 
 const brokers = testBrokers();
 let root: string;
@@ -79,4 +79,63 @@ describe('run --source kafka: with a partition that falls silent', () => {
     expect(metricsLines(out)).toEqual(metricsLines(fileOut));
     expect(await windowManifests(out, ['source', 'closedBy'])).toEqual(await windowManifests(fileOut, ['source', 'closedBy']));
   }, 120_000);
+
+  it('when the silent partition speaks again with events of a closed window: late events, folded and counted, none lost (method.md §5a)', async () => {
+    const prefix = uniquePrefix('run-late');
+    await createTopics(brokers, [
+      { topic: `${prefix}.interactions`, partitions: 2 },
+      { topic: `${prefix}.impressions`, partitions: 1 },
+    ]);
+    const files = readRecsysFiles(data);
+    const secondWeekS = isoWeekStartS(2015, 35);
+    const encoded = files.interactions.map((r) => {
+      const e = encodeInteraction(r);
+      if (!e.ok) throw new Error(e.reason);
+      return { ...e.message, firstWeek: r.created_at < secondWeekS, del: r.interaction_type === 4 };
+    });
+    // Partition 1 holds first-week events only; twenty of them (no deletes) are held back and sent once the run has
+    // closed three windows by idleness: by then they belong to a closed window.
+    const firstWeek = encoded.filter((m) => m.firstWeek);
+    const heldBack = firstWeek.filter((m) => !m.del).slice(-20);
+    expect(heldBack).toHaveLength(20);
+    await produceRaw(brokers, `${prefix}.interactions`, encoded.filter((m) => !m.firstWeek), 0);
+    await produceRaw(brokers, `${prefix}.interactions`, firstWeek.filter((m) => !heldBack.includes(m)), 1);
+    await produceRaw(
+      brokers,
+      `${prefix}.impressions`,
+      files.impressions.map((r) => {
+        const e = encodeImpression(r);
+        if (!e.ok) throw new Error(e.reason);
+        return e.message;
+      }),
+      0,
+    );
+    const out = join(root, 'out-late');
+    const run = await startCli(kafkaRunArgs({ brokers, prefix, out, profiles: data, untilIdle: '12s' }, '--idle-partition-timeout', '3s'));
+    const deadline = Date.now() + 90_000;
+    const linesNow = (): number => {
+      try {
+        return metricsLines(out).length;
+      } catch {
+        return 0;
+      }
+    };
+    while (linesNow() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(linesNow(), run.stderr()).toBeGreaterThanOrEqual(3);
+    await produceRaw(brokers, `${prefix}.interactions`, heldBack, 1);
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+
+    const lines = metricsLines(out) as { window: string; events: { interactions: number; droppedDeletes: number; lateEvents: number } }[];
+    const late = Object.fromEntries(lines.filter((l) => l.events.lateEvents > 0).map((l) => [l.window, l.events.lateEvents]));
+    // All twenty counted as late, in windows after the three already closed, and every interaction counted once.
+    expect(Object.values(late).reduce((a, b) => a + b, 0), JSON.stringify(late)).toBe(20);
+    for (const id of Object.keys(late)) expect(id > '2015-W36', id).toBe(true);
+    expect(lines.reduce((n, l) => n + l.events.interactions + l.events.droppedDeletes + l.events.lateEvents, 0)).toBe(files.interactions.length);
+    const log = await readFile(join(out, 'run.log'), 'utf8');
+    expect(log).toMatch(/late event\(s\) folded into the state/);
+    // Folded into the state: the final state is the file run's, entry for entry.
+    const last = (states: Record<string, { entries: string[] }>): string[] => Object.values(states).at(-1)!.entries;
+    expect(last(await checkpointStates(out))).toEqual(last(await checkpointStates(fileOut)));
+  }, 150_000);
 });
