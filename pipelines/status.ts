@@ -7,7 +7,8 @@ import { RUN_LAYOUT, latestRunCheckpointMeta, readLatestModel } from '../src/ada
 import { lagOfPosition, type KafkaClientOptions, type KafkaSourcePosition } from '../src/adapters/kafka/index.js';
 import { InputError } from '../src/core/errors.js';
 import type { JsonValue } from '../src/core/events/source.js';
-import { CHECKPOINT_KIND, CHECKPOINT_META_VERSION } from './stream-stages.js';
+import type { WindowEventCounts } from '../src/core/window/window-events.js';
+import { CHECKPOINT_KIND, CHECKPOINT_META_VERSION, type CheckpointMeta } from './stream-stages.js';
 
 /** What `status` reports. */
 export interface RunStatus {
@@ -22,7 +23,7 @@ export interface RunStatus {
     modelId: string | null;
     state: Record<string, number>;
     /** When the input ended after a window the watermark closed: what followed that window's events, in no window. */
-    trailing?: Record<string, number>;
+    trailing?: WindowEventCounts;
   } | null;
   /** models/LATEST and the summary of its manifest. */
   latestModel: { id: string; kind: string; parent: string | null; epochs: number; users: number; items: number } | null;
@@ -38,19 +39,7 @@ export async function readRunStatus(outDir: string, brokers: string[] | null, cl
     throw new InputError('DF_ERR_INPUT_MISSING', `${outDir}: not a dyadflow run directory (no ${RUN_LAYOUT.config})`);
   }
   const found = await latestRunCheckpointMeta(outDir, CHECKPOINT_KIND);
-  const meta = found?.meta as
-    | {
-        formatVersion: number;
-        seq: number;
-        window: { id: string; startS: number; endS: number };
-        windowsTotal: number;
-        ended: boolean;
-        position: JsonValue;
-        modelId: string | null;
-        stateCounts: Record<string, number>;
-        trailing?: Record<string, number>;
-      }
-    | undefined;
+  const meta = found?.meta as CheckpointMeta | undefined;
   if (meta && meta.formatVersion !== CHECKPOINT_META_VERSION) {
     throw new InputError('DF_ERR_CHECKPOINT_VERSION', `${found!.path}: checkpoint metadata version ${meta.formatVersion}; this build reads version ${CHECKPOINT_META_VERSION}`);
   }

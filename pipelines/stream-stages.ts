@@ -206,7 +206,7 @@ export const CHECKPOINT_KIND = 'dyadflow.stream-state';
 export const CHECKPOINT_META_VERSION = 1;
 
 /** What a checkpoint holds besides the state's arrays. */
-interface CheckpointMeta {
+export interface CheckpointMeta {
   formatVersion: number;
   window: { id: string; startS: number; endS: number };
   seq: number;

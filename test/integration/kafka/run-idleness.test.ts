@@ -27,32 +27,44 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/**
+ * Topics of their own for one case: interactions in two partitions (partition 1 gets the first week's events, less
+ * `heldBack` of them, and falls silent; partition 0 the rest), impressions in one. Returns the prefix, the files and
+ * the held-back messages (the last `heldBack` first-week interactions that are not deletes).
+ */
+async function produceWithSilentPartition(name: string, heldBack = 0) {
+  const prefix = uniquePrefix(name);
+  await createTopics(brokers, [
+    { topic: `${prefix}.interactions`, partitions: 2 },
+    { topic: `${prefix}.impressions`, partitions: 1 },
+  ]);
+  const files = readRecsysFiles(data);
+  const secondWeekS = isoWeekStartS(2015, 35);
+  const encoded = files.interactions.map((r) => {
+    const e = encodeInteraction(r);
+    if (!e.ok) throw new Error(e.reason);
+    return { ...e.message, firstWeek: r.created_at < secondWeekS, del: r.interaction_type === 4 };
+  });
+  const firstWeek = encoded.filter((m) => m.firstWeek);
+  const held = heldBack > 0 ? firstWeek.filter((m) => !m.del).slice(-heldBack) : [];
+  await produceRaw(brokers, `${prefix}.interactions`, encoded.filter((m) => !m.firstWeek), 0);
+  await produceRaw(brokers, `${prefix}.interactions`, firstWeek.filter((m) => !held.includes(m)), 1);
+  await produceRaw(
+    brokers,
+    `${prefix}.impressions`,
+    files.impressions.map((r) => {
+      const e = encodeImpression(r);
+      if (!e.ok) throw new Error(e.reason);
+      return e.message;
+    }),
+    0,
+  );
+  return { prefix, files, held };
+}
+
 describe('run --source kafka: with a partition that falls silent', () => {
   it('closes the windows it would hold by idleness, says so in the manifests and the run log, and loses nothing', async () => {
-    const prefix = uniquePrefix('run-idle');
-    await createTopics(brokers, [
-      { topic: `${prefix}.interactions`, partitions: 2 },
-      { topic: `${prefix}.impressions`, partitions: 1 },
-    ]);
-    const files = readRecsysFiles(data);
-    const secondWeekS = isoWeekStartS(2015, 35);
-    const encoded = files.interactions.map((r) => {
-      const e = encodeInteraction(r);
-      if (!e.ok) throw new Error(e.reason);
-      return { ...e.message, firstWeek: r.created_at < secondWeekS };
-    });
-    await produceRaw(brokers, `${prefix}.interactions`, encoded.filter((m) => !m.firstWeek), 0);
-    await produceRaw(brokers, `${prefix}.interactions`, encoded.filter((m) => m.firstWeek), 1);
-    await produceRaw(
-      brokers,
-      `${prefix}.impressions`,
-      files.impressions.map((r) => {
-        const e = encodeImpression(r);
-        if (!e.ok) throw new Error(e.reason);
-        return e.message;
-      }),
-      0,
-    );
+    const { prefix } = await produceWithSilentPartition('run-idle');
 
     const out = join(root, 'out-kafka');
     const r = await runCliProcess(kafkaRunArgs({ brokers, prefix, out, profiles: data, untilIdle: '12s' }, '--idle-partition-timeout', '3s', '--json'));
@@ -81,35 +93,10 @@ describe('run --source kafka: with a partition that falls silent', () => {
   }, 120_000);
 
   it('when the silent partition speaks again with events of a closed window: late events, folded and counted, none lost (method.md §5a)', async () => {
-    const prefix = uniquePrefix('run-late');
-    await createTopics(brokers, [
-      { topic: `${prefix}.interactions`, partitions: 2 },
-      { topic: `${prefix}.impressions`, partitions: 1 },
-    ]);
-    const files = readRecsysFiles(data);
-    const secondWeekS = isoWeekStartS(2015, 35);
-    const encoded = files.interactions.map((r) => {
-      const e = encodeInteraction(r);
-      if (!e.ok) throw new Error(e.reason);
-      return { ...e.message, firstWeek: r.created_at < secondWeekS, del: r.interaction_type === 4 };
-    });
     // Partition 1 holds first-week events only; twenty of them (no deletes) are held back and sent once the run has
     // closed three windows by idleness: by then they belong to a closed window.
-    const firstWeek = encoded.filter((m) => m.firstWeek);
-    const heldBack = firstWeek.filter((m) => !m.del).slice(-20);
+    const { prefix, files, held: heldBack } = await produceWithSilentPartition('run-late', 20);
     expect(heldBack).toHaveLength(20);
-    await produceRaw(brokers, `${prefix}.interactions`, encoded.filter((m) => !m.firstWeek), 0);
-    await produceRaw(brokers, `${prefix}.interactions`, firstWeek.filter((m) => !heldBack.includes(m)), 1);
-    await produceRaw(
-      brokers,
-      `${prefix}.impressions`,
-      files.impressions.map((r) => {
-        const e = encodeImpression(r);
-        if (!e.ok) throw new Error(e.reason);
-        return e.message;
-      }),
-      0,
-    );
     const out = join(root, 'out-late');
     const run = await startCli(kafkaRunArgs({ brokers, prefix, out, profiles: data, untilIdle: '12s' }, '--idle-partition-timeout', '3s'));
     const deadline = Date.now() + 90_000;
