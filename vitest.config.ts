@@ -7,11 +7,14 @@ const shared = {
   testTimeout: 120_000,
   hookTimeout: 120_000,
   pool: 'forks' as const,
+  // The heap each file ends with, in the per-file lines: which file nears V8's limit if a worker ever dies of it.
+  logHeapUsage: true,
 };
 
 export default defineConfig({
   test: {
-    reporters: ['default'],
+    // unfinished-reporter names, after the summary, any file or test a dead worker left unfinished (CI keeps the tail).
+    reporters: ['default', './test/setup/unfinished-reporter.ts'],
     projects: [
       {
         test: {
