@@ -9,6 +9,8 @@ const shared = {
   pool: 'forks' as const,
   // The heap each file ends with, in the per-file lines: which file nears V8's limit if a worker ever dies of it.
   logHeapUsage: true,
+  // One seed for every fast-check property (DYADFLOW_TEST_SEED to change it).
+  setupFiles: ['./test/setup/fast-check-seed.ts'],
 };
 
 export default defineConfig({

@@ -113,6 +113,44 @@ async function decodeAll(decode: RecordBatchDecoderFn, buf: Buffer): Promise<Out
   }
 }
 
+/** The reads of kafkajs's Decoder that foldsAbsurdHeaders makes. */
+interface KafkajsReads extends KafkajsDecoderLike {
+  readInt8(): number;
+  readInt32(): number;
+  readVarInt(): number;
+  readVarLong(): unknown;
+  readVarIntBytes(): Buffer;
+}
+
+/**
+ * Whether kafkajs's decoder would give one record of this (uncompressed) batch more headers than the record has
+ * bytes. A corrupted header count is read past the record's end as that many empty headers, and kafkajs's header fold
+ * copies what it has folded for each one: time and memory quadratic in the count, minutes and gigabytes near 2^31
+ * (a worker died of it in CI). Only corrupted bytes do this (kafkajs does not check a batch's CRC; a broker's batches
+ * pass it), and neither decoder can be compared on them in a test, so they are left out. Read with kafkajs's own
+ * Decoder, so that it reads what kafkajs reads.
+ */
+function foldsAbsurdHeaders(buf: Buffer): boolean {
+  try {
+    const batch = new Decoder(buf.subarray(12, 12 + buf.readInt32BE(8))) as KafkajsReads;
+    if ((batch.buffer.readInt16BE(9) & 0x07) !== 0) return false;
+    batch.offset = 45; // the record count, after the batch header's other fields
+    const count = batch.readInt32();
+    for (let i = 0; i < Math.min(count, 100_000); i++) {
+      const record = new Decoder(batch.readVarIntBytes()) as KafkajsReads;
+      record.readInt8();
+      record.readVarLong();
+      record.readVarInt();
+      record.readVarIntBytes();
+      record.readVarIntBytes();
+      if (record.readVarInt() > record.buffer.length) return true;
+    }
+  } catch {
+    // kafkajs's decoder throws at the same read, at once.
+  }
+  return false;
+}
+
 // Buffers compare by content; a record's batchContext is the same object for every record of a batch in both.
 function plain(o: Outcome): unknown {
   return JSON.parse(JSON.stringify(o, (_k, v: unknown) => (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' ? `buf:${Buffer.from((v as { data: number[] }).data).toString('hex')}` : v)));
@@ -168,6 +206,7 @@ describe('fast record batch decoder (kafkajs 2.2.4 consumer)', () => {
         const buf = await encodeBatch({ ...spec, gzip: false });
         // FirstOffset and Length stay intact, so that the batch header and the records themselves get corrupted.
         for (const [at, byte] of flips) buf[12 + (at % Math.max(1, buf.length - 12))] = byte;
+        fc.pre(!foldsAbsurdHeaders(buf));
         expect(plain(await decodeAll(fastRecordBatchDecoder, buf))).toEqual(plain(await decodeAll(kafkajsRecordBatchDecoderOriginal, buf)));
       }),
       { numRuns: 300 },
