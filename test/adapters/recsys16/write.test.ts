@@ -72,7 +72,7 @@ describe('writers', () => {
     );
   });
 
-  it('refuses non-integer numbers and strings holding tabs', () => {
+  it('refuses non-integer numbers and strings holding tabs', async () => {
     const dir = tempDir();
     const w = createInteractionWriter(join(dir, 'interactions.csv'));
     expect(() => w.write({ user_id: 1.5, item_id: 1, interaction_type: 1, created_at: 1 })).toThrow(/user_id must be a safe integer/);
@@ -84,6 +84,10 @@ describe('writers', () => {
         edu_fieldofstudies: '',
       }),
     ).toThrow(/jobroles must not contain tabs/);
+    // A refused row leaves the writer open: the caller aborts it (left open, its file handles close only on GC).
+    await w.abort();
+    await u.abort();
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('writes many megabytes through its chunks byte for byte', async () => {
