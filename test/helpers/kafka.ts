@@ -480,6 +480,41 @@ export async function checkpointStates(dir: string): Promise<Record<string, { me
   return out;
 }
 
+/**
+ * What differs between two sets of state entries, at most `limit` lines (empty when they are equal). A mismatch of
+ * tens of thousands of entries handed to toEqual makes vitest diff them line by line, which can take minutes and the
+ * worker's whole heap; these lines say the same in a few.
+ */
+export function entryDifferences(actual: readonly string[], expected: readonly string[], limit = 10): string[] {
+  const want = new Set(expected);
+  const got = new Set(actual);
+  const extra = actual.filter((e) => !want.has(e));
+  const missing = expected.filter((e) => !got.has(e));
+  if (extra.length === 0 && missing.length === 0 && actual.length === expected.length) return [];
+  return [
+    `${actual.length} entries, ${expected.length} expected: ${extra.length} unexpected, ${missing.length} missing`,
+    ...extra.slice(0, limit).map((e) => `unexpected: ${e}`),
+    ...missing.slice(0, limit).map((e) => `missing: ${e}`),
+  ];
+}
+
+/** What differs between two runs' checkpointStates(): names, metadata, then entries (compactly, entryDifferences). */
+export function stateDifferences(
+  actual: Record<string, { meta: unknown; entries: string[] }>,
+  expected: Record<string, { meta: unknown; entries: string[] }>,
+): string[] {
+  const names = (o: object): string => Object.keys(o).join(', ');
+  if (names(actual) !== names(expected)) return [`checkpoints ${names(actual)}; expected ${names(expected)}`];
+  const out: string[] = [];
+  for (const name of Object.keys(expected)) {
+    const a = JSON.stringify(actual[name]!.meta);
+    const b = JSON.stringify(expected[name]!.meta);
+    if (a !== b) out.push(`${name} metadata: ${a}`, `${name} expected:  ${b}`);
+    out.push(...entryDifferences(actual[name]!.entries, expected[name]!.entries).map((l) => `${name} ${l}`));
+  }
+  return out;
+}
+
 /** xorshift32 in [0, n) from `seed` (0 → 1): the random choices of one test, replayable from its seed. */
 export function xorshift32(seed: number): (n: number) => number {
   let x = seed >>> 0 || 1;
