@@ -2,55 +2,27 @@
 // directory: scripts/kafka.sh with KAFKA_PORT, KAFKA_DATA_DIR, KAFKA_KEEP_DATA), stopped for ten seconds while the
 // source is in the middle of the topics and started again on the same data. The source reconnects and hands out every
 // event exactly once, window by window, as without the restart. The shared broker is not touched.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { produceDataset } from '../../../pipelines/produce.js';
 import { openKafkaSource } from '../../../src/adapters/kafka/index.js';
 import { runCli } from '../../helpers/cli.js';
-import { driveSource, fileEventsByWindow, readRecsysFiles, sortedMultisets, uniquePrefix } from '../../helpers/kafka.js';
+import { driveSource, fileEventsByWindow, ownBroker, readRecsysFiles, sortedMultisets, uniquePrefix } from '../../helpers/kafka.js';
 
-const script = fileURLToPath(new URL('../../../scripts/kafka.sh', import.meta.url));
-const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A free port whose successor (the controller's) is free too. */
-async function freePortPair(): Promise<number> {
-  const listen = (port: number): Promise<number | undefined> =>
-    new Promise((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(undefined));
-      server.listen(port, '127.0.0.1', () => {
-        const p = (server.address() as { port: number }).port;
-        server.close(() => resolve(p));
-      });
-    });
-  for (let i = 0; i < 20; i++) {
-    const p = await listen(0);
-    if (p !== undefined && p < 65535 && (await listen(p + 1)) !== undefined) return p;
-  }
-  throw new Error('no free pair of ports');
-}
 
 describe('Kafka source across a broker restart', () => {
   it('reconnects after its broker was stopped for 10 s mid-stream and hands out every event exactly once', async () => {
-    const port = await freePortPair();
     const home = mkdtempSync(join(tmpdir(), 'dyadflow-kafka-restart-'));
-    const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_DATA_DIR: join(home, 'broker'), KAFKA_KEEP_DATA: '1' };
-    const broker = async (command: 'start' | 'stop'): Promise<void> => {
-      await run('bash', [script, command], { env, timeout: 150_000 });
-    };
-    const brokers = [`localhost:${port}`];
+    const broker = await ownBroker(home);
+    const brokers = broker.brokers;
     const prefix = uniquePrefix('restart');
     let source: Awaited<ReturnType<typeof openKafkaSource>> | undefined;
     const log: string[] = [];
     try {
-      await broker('start');
+      await broker.start();
       const dataDir = join(home, 'data');
       const gen = await runCli(['generate', '--preset', 'tiny', '--seed', '5', '--out', dataDir]);
       expect(gen.code, gen.stderr).toBe(0);
@@ -84,9 +56,9 @@ describe('Kafka source across a broker restart', () => {
             atStop = handedOut;
             // Not awaited: the source is pulled all through the outage, as the stream would.
             outage = (async () => {
-              await broker('stop');
+              await broker.stop();
               await sleep(10_000);
-              await broker('start');
+              await broker.start();
             })();
           }
           await sleep(2);
@@ -102,7 +74,7 @@ describe('Kafka source across a broker restart', () => {
       expect(log.some((l) => /consumer restarting/.test(l)), log.join('\n')).toBe(true);
     } finally {
       await source?.close();
-      await run('bash', [script, 'stop'], { env: { ...env, KAFKA_KEEP_DATA: '0' }, timeout: 60_000 }).catch(() => undefined);
+      await broker.destroy();
       rmSync(home, { recursive: true, force: true });
     }
   }, 300_000);
