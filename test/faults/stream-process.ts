@@ -1,16 +1,18 @@
 // Helpers of the stream's fault tests: a real `dyadflow run` as its own process group, stopped at a chosen point by
 // the test-only preload stream-hook.mjs and killed there (SIGKILL to the group) or signalled; file digests of an
 // output directory; a seeded random generator for the kill points; datasets with bad lines.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { LOCK_FILE } from '../../src/adapters/fs/dir-lock.js';
-import { compiledCli, type ProcessResult } from '../helpers/cli-process.js';
+import { startCli, tail, type ProcessResult } from '../helpers/cli-process.js';
 
 const HOOK = fileURLToPath(new URL('./stream-hook.mjs', import.meta.url));
+/** The hook's variables: never inherited, so that only the point given here stops the run. */
+const HOOK_VARIABLES = ['DYADFLOW_TEST_AT', 'DYADFLOW_TEST_DO', 'DYADFLOW_TEST_WINDOW'];
 
 /** Where stream-hook.mjs stops or announces the process (see its header). */
 export interface HookPoint {
@@ -37,24 +39,14 @@ export interface RunProcess {
 
 /** Starts `dyadflow argv` (compiled) under the hook, detached into its own process group. */
 export async function startRun(argv: string[], point: HookPoint | null = null): Promise<RunProcess> {
-  const bin = await compiledCli();
-  const env: Record<string, string> = { ...(process.env as Record<string, string>) };
-  for (const k of ['DYADFLOW_TEST_AT', 'DYADFLOW_TEST_DO', 'DYADFLOW_TEST_WINDOW']) delete env[k];
+  const env: Record<string, string> = {};
   if (point) {
     env.DYADFLOW_TEST_AT = point.at;
     env.DYADFLOW_TEST_DO = point.do ?? 'stop';
     if (point.window !== undefined) env.DYADFLOW_TEST_WINDOW = point.window;
   }
-  const child = spawn(process.execPath, ['--import', HOOK, bin, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let stdout = '';
-  let stderr = '';
-  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.pattern.test(stderr)) waiters.splice(i, 1)[0]!.resolve();
-  });
-  const done = new Promise<ProcessResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const proc = await startCli(argv, { env, unsetEnv: HOOK_VARIABLES, nodeArgs: ['--import', HOOK], detached: true });
+  const { child, done } = proc;
   const signalGroup = (signal: NodeJS.Signals): void => {
     try {
       process.kill(-child.pid!, signal);
@@ -65,15 +57,9 @@ export async function startRun(argv: string[], point: HookPoint | null = null): 
   return {
     child,
     done,
-    stderr: () => stderr,
-    stdout: () => stdout,
-    waitFor(pattern: RegExp): Promise<void> {
-      if (pattern.test(stderr)) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        waiters.push({ pattern, resolve });
-        void done.then((r) => reject(new Error(`the run ended (code ${r.code}, signal ${r.signal}) before stderr matched ${pattern}:\n${tail(r.stderr)}`)));
-      });
-    },
+    stderr: () => proc.stderr(),
+    stdout: () => proc.stdout(),
+    waitFor: (pattern) => proc.stderrMatches(pattern),
     signalGroup,
     async kill(): Promise<ProcessResult> {
       signalGroup('SIGKILL');
@@ -84,10 +70,7 @@ export async function startRun(argv: string[], point: HookPoint | null = null): 
   };
 }
 
-/** The end of a long stderr (progress lines included), for failure messages. */
-export function tail(text: string, chars = 3000): string {
-  return text.length > chars ? '…' + text.slice(-chars) : text;
-}
+export { tail };
 
 /** The hook's line once the process stopped (or waits) at its point. */
 export const STOPPED = /dyadflow-test: (stopped at|waiting at|at) /;

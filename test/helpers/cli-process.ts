@@ -86,14 +86,36 @@ export interface CliProcess {
   stderrMatches(pattern: RegExp): Promise<void>;
   /** What stderr holds so far. */
   stderr(): string;
+  /** What stdout holds so far. */
+  stdout(): string;
+}
+
+/** How startCli starts the process. */
+export interface StartOptions {
+  /** Variables set on top of this process's environment. */
+  env?: Record<string, string>;
+  /** Variables of this process's environment the child does not inherit (`env` may still set them). */
+  unsetEnv?: string[];
+  nodeArgs?: string[];
+  /** The leader of its own process group (so that a signal to the group reaches everything it started). */
+  detached?: boolean;
+}
+
+/** The end of a long stderr (progress lines included), for failure messages. */
+export function tail(text: string, chars = 3000): string {
+  return text.length > chars ? '…' + text.slice(-chars) : text;
 }
 
 /** Starts `node <compiled bin.js> argv` with extra environment variables and Node options. */
-export async function startCli(argv: string[], opts: { env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<CliProcess> {
+export async function startCli(argv: string[], opts: StartOptions = {}): Promise<CliProcess> {
   const bin = await compiledCli();
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const k of opts.unsetEnv ?? []) delete env[k];
+  Object.assign(env, opts.env);
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), bin, ...argv], {
-    env: { ...process.env, ...opts.env },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached ?? false,
   });
   let stdout = '';
   let stderr = '';
@@ -110,17 +132,18 @@ export async function startCli(argv: string[], opts: { env?: Record<string, stri
     child,
     done,
     stderr: () => stderr,
+    stdout: () => stdout,
     stderrMatches(pattern: RegExp): Promise<void> {
       if (pattern.test(stderr)) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         waiters.push({ pattern, resolve });
-        void done.then((r) => reject(new Error(`process ended (code ${r.code}, signal ${r.signal}) before stderr matched ${pattern}:\n${r.stderr}`)));
+        void done.then((r) => reject(new Error(`process ended (code ${r.code}, signal ${r.signal}) before stderr matched ${pattern}:\n${tail(r.stderr)}`)));
       });
     },
   };
 }
 
 /** Runs the CLI to its end. */
-export async function runCliProcess(argv: string[], opts: { env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<ProcessResult> {
+export async function runCliProcess(argv: string[], opts: StartOptions = {}): Promise<ProcessResult> {
   return (await startCli(argv, opts)).done;
 }
