@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 // Before kafkajs, as everywhere: the adapter patches kafkajs's producer on load (kafkajs-patch.ts).
 import '../../src/adapters/kafka/kafkajs-patch.js';
 import { Kafka, logLevel } from 'kafkajs';
@@ -542,4 +543,21 @@ export async function fileRunFixture(name: string, seed: number): Promise<{ root
   const r = await runCliProcess(['run', '--source', `file:${data}`, '--out', fileOut]);
   if (r.code !== 0) throw new Error(`the file run failed (exit ${r.code}): ${r.stderr}`);
   return { root, data, fileOut };
+}
+
+/**
+ * A test file's fileRunFixture, set up in its beforeAll (once the broker answers) and removed in its afterAll: the
+ * object's fields are filled by the time the tests run.
+ */
+export function fileRunFixtureHooks(name: string, seed: number, brokers: string[]): { root: string; data: string; fileOut: string } {
+  const fixture = { root: '', data: '', fileOut: '' };
+  beforeAll(async () => {
+    await requireBroker(brokers);
+    Object.assign(fixture, await fileRunFixture(name, seed));
+  }, 120_000);
+  afterAll(async () => {
+    const { rm } = await import('node:fs/promises');
+    if (fixture.root !== '') await rm(fixture.root, { recursive: true, force: true });
+  });
+  return fixture;
 }

@@ -4,42 +4,30 @@
 // same files; the window manifests differ only in `source` (kind and positions). --until-idle is 3 s, not the issue's
 // 10 s: it counts from the last message that arrived, which on a local broker is well under a second before, and the
 // tier's budget is better spent on the fault tests.
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
 import { runCliProcess } from '../../helpers/cli-process.js';
-import { fileRunFixture, highWatermarks, kafkaRunArgs, metricsLines, reproducibleFiles, requireBroker, testBrokers, uniquePrefix, windowManifests } from '../../helpers/kafka.js';
+import { fileRunFixtureHooks, highWatermarks, kafkaRunArgs, metricsLines, reproducibleFiles, testBrokers, uniquePrefix, windowManifests } from '../../helpers/kafka.js';
 
 const brokers = testBrokers();
-let root: string;
-let data: string;
-let fileOut: string;
-
-beforeAll(async () => {
-  await requireBroker(brokers);
-  ({ root, data, fileOut } = await fileRunFixture('run-equivalence', 11));
-}, 120_000);
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const fx = fileRunFixtureHooks('run-equivalence', 11, brokers);
 
 describe('run --source kafka: equals run --source file: on the same events', () => {
   it.each([1, 3])('%i partition(s) per topic: features, models, metrics and report byte-identical; manifests apart from source', async (partitions) => {
     const prefix = uniquePrefix(`run-eq${partitions}`);
-    const produced = await runCli(['produce', '--data', data, '--brokers', brokers.join(','), '--topic-prefix', prefix, '--partitions', String(partitions)]);
+    const produced = await runCli(['produce', '--data', fx.data, '--brokers', brokers.join(','), '--topic-prefix', prefix, '--partitions', String(partitions)]);
     expect(produced.code, produced.stderr).toBe(0);
-    const out = join(root, `out-kafka-${partitions}`);
-    const r = await runCliProcess(kafkaRunArgs({ brokers, prefix, out, profiles: data, untilIdle: '3s' }));
+    const out = join(fx.root, `out-kafka-${partitions}`);
+    const r = await runCliProcess(kafkaRunArgs({ brokers, prefix, out, profiles: fx.data, untilIdle: '3s' }));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/input ended: 6 windows/);
 
-    const want = await reproducibleFiles(fileOut);
+    const want = await reproducibleFiles(fx.fileOut);
     expect(Object.keys(want).filter((f) => f.endsWith('features.parquet'))).toHaveLength(6);
     expect(await reproducibleFiles(out)).toEqual(want);
-    expect(await windowManifests(out, ['source'])).toEqual(await windowManifests(fileOut, ['source']));
-    expect(metricsLines(out)).toEqual(metricsLines(fileOut));
+    expect(await windowManifests(out, ['source'])).toEqual(await windowManifests(fx.fileOut, ['source']));
+    expect(metricsLines(out)).toEqual(metricsLines(fx.fileOut));
 
     // The manifests' source: Kafka positions over every partition of both topics; the last window's, each topic's end.
     const manifests = await windowManifests(out);

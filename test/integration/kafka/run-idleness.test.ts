@@ -5,27 +5,16 @@
 // the impressions are in one partition. So the second partition falls silent after the first week and every window
 // but the last (closed by --until-idle, the end of input) closes by idleness. Nothing was lost to it here (the idle
 // partition truly had nothing more): features, models and metrics are the file run's.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeImpression, encodeInteraction } from '../../../src/adapters/kafka/index.js';
 import { isoWeekStartS } from '../../../src/core/time/iso-week.js';
 import { runCliProcess, startCli } from '../../helpers/cli-process.js';
-import { checkpointStates, createTopics, entryDifferences, fileRunFixture, kafkaRunArgs, metricsLines, produceRaw, readRecsysFiles, reproducibleFiles, requireBroker, testBrokers, uniquePrefix, windowManifests } from '../../helpers/kafka.js';
+import { checkpointStates, createTopics, entryDifferences, fileRunFixtureHooks, kafkaRunArgs, metricsLines, produceRaw, readRecsysFiles, reproducibleFiles, testBrokers, uniquePrefix, windowManifests } from '../../helpers/kafka.js';
 
 const brokers = testBrokers();
-let root: string;
-let data: string;
-let fileOut: string;
-
-beforeAll(async () => {
-  await requireBroker(brokers);
-  ({ root, data, fileOut } = await fileRunFixture('run-idleness', 12));
-}, 120_000);
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const fx = fileRunFixtureHooks('run-idleness', 12, brokers);
 
 /**
  * Topics of their own for one case: interactions in two partitions (partition 1 gets the first week's events, less
@@ -38,7 +27,7 @@ async function produceWithSilentPartition(name: string, heldBack = 0) {
     { topic: `${prefix}.interactions`, partitions: 2 },
     { topic: `${prefix}.impressions`, partitions: 1 },
   ]);
-  const files = readRecsysFiles(data);
+  const files = readRecsysFiles(fx.data);
   const secondWeekS = isoWeekStartS(2015, 35);
   const encoded = files.interactions.map((r) => {
     const e = encodeInteraction(r);
@@ -66,8 +55,8 @@ describe('run --source kafka: with a partition that falls silent', () => {
   it('closes the windows it would hold by idleness, says so in the manifests and the run log, and loses nothing', async () => {
     const { prefix } = await produceWithSilentPartition('run-idle');
 
-    const out = join(root, 'out-kafka');
-    const r = await runCliProcess(kafkaRunArgs({ brokers, prefix, out, profiles: data, untilIdle: '12s' }, '--idle-partition-timeout', '3s', '--json'));
+    const out = join(fx.root, 'out-kafka');
+    const r = await runCliProcess(kafkaRunArgs({ brokers, prefix, out, profiles: fx.data, untilIdle: '12s' }, '--idle-partition-timeout', '3s', '--json'));
     expect(r.code, r.stderr).toBe(0);
 
     const closedBy = Object.fromEntries(Object.entries(await windowManifests(out)).map(([id, m]) => [id, m.closedBy]));
@@ -87,9 +76,9 @@ describe('run --source kafka: with a partition that falls silent', () => {
     for (const id of ['2015-W34', '2015-W35', '2015-W36', '2015-W37', '2015-W38']) expect(log).toContain(`${id}: closed by idleness (idle partitions: ${prefix}.interactions:1)`);
     expect(log).toMatch(/2015-W39: \d+ events, \d+ dyads, closed by end-of-input/);
 
-    expect(await reproducibleFiles(out)).toEqual(await reproducibleFiles(fileOut));
-    expect(metricsLines(out)).toEqual(metricsLines(fileOut));
-    expect(await windowManifests(out, ['source', 'closedBy'])).toEqual(await windowManifests(fileOut, ['source', 'closedBy']));
+    expect(await reproducibleFiles(out)).toEqual(await reproducibleFiles(fx.fileOut));
+    expect(metricsLines(out)).toEqual(metricsLines(fx.fileOut));
+    expect(await windowManifests(out, ['source', 'closedBy'])).toEqual(await windowManifests(fx.fileOut, ['source', 'closedBy']));
   }, 120_000);
 
   it('when the silent partition speaks again with events of a closed window: late events, folded and counted, none lost (method.md §5a)', async () => {
@@ -97,8 +86,8 @@ describe('run --source kafka: with a partition that falls silent', () => {
     // closed three windows by idleness: by then they belong to a closed window.
     const { prefix, files, held: heldBack } = await produceWithSilentPartition('run-late', 20);
     expect(heldBack).toHaveLength(20);
-    const out = join(root, 'out-late');
-    const run = await startCli(kafkaRunArgs({ brokers, prefix, out, profiles: data, untilIdle: '12s' }, '--idle-partition-timeout', '3s'));
+    const out = join(fx.root, 'out-late');
+    const run = await startCli(kafkaRunArgs({ brokers, prefix, out, profiles: fx.data, untilIdle: '12s' }, '--idle-partition-timeout', '3s'));
     const deadline = Date.now() + 90_000;
     const linesNow = (): number => {
       try {
@@ -123,6 +112,6 @@ describe('run --source kafka: with a partition that falls silent', () => {
     expect(log).toMatch(/late event\(s\) folded into the state/);
     // Folded into the state: the final state is the file run's, entry for entry.
     const last = (states: Record<string, { entries: string[] }>): string[] => Object.values(states).at(-1)!.entries;
-    expect(entryDifferences(last(await checkpointStates(out)), last(await checkpointStates(fileOut)))).toEqual([]);
+    expect(entryDifferences(last(await checkpointStates(out)), last(await checkpointStates(fx.fileOut)))).toEqual([]);
   }, 150_000);
 });

@@ -6,9 +6,8 @@
 // them: each lands in P.dead-letters once with its reason and origin (topic, partition, offset); each window counts
 // the ones its partitions passed (a bad message counts in the window of the event before it in its partition, or the
 // first window); and the output is the file run's on the same events apart from those counts and source positions.
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeImpression, encodeInteraction } from '../../../src/adapters/kafka/index.js';
 import { isoWeekStartS } from '../../../src/core/time/iso-week.js';
 import { windowAt } from '../../../src/core/window/window.js';
@@ -22,11 +21,10 @@ import {
   produceRaw,
   readRecsysFiles,
   reproducibleFiles,
-  requireBroker,
   testBrokers,
   uniquePrefix,
   windowManifests,
-  fileRunFixture,
+  fileRunFixtureHooks,
   xorshift32,
 } from '../../helpers/kafka.js';
 
@@ -67,18 +65,7 @@ const rand = xorshift32(seed);
 /** A message of a partition: a valid event (with its event time) or a malformed one (its kind). */
 type Slot = { key: string; value: string | Buffer | null; timeS: number | null; kind: Kind | null };
 
-let root: string;
-let data: string;
-let fileOut: string;
-
-beforeAll(async () => {
-  await requireBroker(brokers);
-  ({ root, data, fileOut } = await fileRunFixture('run-poison', 6));
-}, 120_000);
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const fx = fileRunFixtureHooks('run-poison', 6, brokers);
 
 describe('run --source kafka: with 10,000 malformed messages in a valid stream', () => {
   it('sends each to the dead letters with reason and origin, counts them per window, and otherwise writes the file run’s output', async () => {
@@ -90,7 +77,7 @@ describe('run --source kafka: with 10,000 malformed messages in a valid stream',
       { topic: `${prefix}.impressions`, partitions: parts.impressions },
     ]);
     // The valid events in event-time order, each partition a subsequence (so each is in order, as produce leaves it).
-    const files = readRecsysFiles(data);
+    const files = readRecsysFiles(fx.data);
     const lanes: Record<'interactions' | 'impressions', Slot[][]> = {
       interactions: Array.from({ length: parts.interactions }, () => []),
       impressions: Array.from({ length: parts.impressions }, () => []),
@@ -127,8 +114,8 @@ describe('run --source kafka: with 10,000 malformed messages in a valid stream',
       expect([...(await highWatermarks(brokers, `${prefix}.${topic}`))].sort(([a], [b]) => a - b)).toEqual(lanes[topic].map((l, p) => [p, l.length]));
     }
 
-    const out = join(root, 'out-kafka');
-    const r = await runCliProcess(kafkaRunArgs({ brokers, prefix, out, profiles: data, untilIdle: '3s' }));
+    const out = join(fx.root, 'out-kafka');
+    const r = await runCliProcess(kafkaRunArgs({ brokers, prefix, out, profiles: fx.data, untilIdle: '3s' }));
     expect(r.code, `${why}\n${r.stderr}`).toBe(0);
     expect(r.stderr).toContain(`10000 bad events and 0 bad profile rows → ${prefix}.dead-letters`);
 
@@ -154,10 +141,10 @@ describe('run --source kafka: with 10,000 malformed messages in a valid stream',
 
     // Otherwise the file run's: features and models byte for byte, metrics and manifests once the counts are removed.
     const zeroBad = <T extends { events: { badEvents: number } }>(v: T): T => ({ ...v, events: { ...v.events, badEvents: 0 } });
-    expect(lines.map(zeroBad), why).toEqual(metricsLines(fileOut));
-    expect(Object.values(manifests).map((m) => zeroBad(m as { events: { badEvents: number } })), why).toEqual(Object.values(await windowManifests(fileOut, ['source'])));
+    expect(lines.map(zeroBad), why).toEqual(metricsLines(fx.fileOut));
+    expect(Object.values(manifests).map((m) => zeroBad(m as { events: { badEvents: number } })), why).toEqual(Object.values(await windowManifests(fx.fileOut, ['source'])));
     const comparable = (f: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(f).filter(([k]) => k !== 'metrics.ndjson' && k !== 'report.md'));
-    expect(comparable(await reproducibleFiles(out)), why).toEqual(comparable(await reproducibleFiles(fileOut)));
+    expect(comparable(await reproducibleFiles(out)), why).toEqual(comparable(await reproducibleFiles(fx.fileOut)));
 
     // Each malformed message once in P.dead-letters, with its reason and where it was.
     const letters = (await drainTopic(brokers, `${prefix}.dead-letters`, `${prefix}-dl`)).map(
