@@ -213,23 +213,11 @@ export function pooledAuc(labels: Uint8Array, scores: ScoreArray): number | null
 
 /** All (positive, negative) pairs of the dyads and twice the number correctly ordered (ties count 1 of 2). */
 export function pooledPairCounts(labels: Uint8Array, scores: ScoreArray): { pairs: number; correctDoubled: number } {
-  checkInputs(null, labels, scores);
-  const n = labels.length;
-  let positives = 0;
-  for (let i = 0; i < n; i++) if (labels[i] !== 0) positives++;
-  const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return { pairs: 0, correctDoubled: 0 };
-  // Sort each class's scores natively, then count, for every positive, the negatives below it (and ½ of
-  // those equal) with one merge walk: the same pair count as the mid-rank formula, without a comparator sort.
-  const pos = new Float64Array(positives);
-  const neg = new Float64Array(negatives);
-  for (let i = 0, p = 0, q = 0; i < n; i++) {
-    if (labels[i] !== 0) pos[p++] = scores[i]!;
-    else neg[q++] = scores[i]!;
-  }
-  pos.sort();
-  neg.sort();
-  return { pairs: positives * negatives, correctDoubled: orderedPairsDoubled(pos, neg) };
+  // The job in one chunk: each class's scores sorted natively, then one merge walk counts, for every positive, the
+  // negatives below it (and ½ of those equal): the mid-rank formula's pair count without a comparator sort.
+  const job = new PooledPairCountsJob(labels, scores, Number.POSITIVE_INFINITY);
+  while (!job.run(Number.POSITIVE_INFINITY));
+  return job.result();
 }
 
 /** Twice the (positive, negative) pairs of two sorted score lists in the right order, ties counting 1 of 2. */
@@ -291,7 +279,8 @@ export class PooledPairCountsJob {
     let done = 0;
     while (this.at < this.large.length && done < budget) {
       const end = Math.min(this.large.length, this.at + this.chunk);
-      const part = this.large.slice(this.at, end).sort();
+      // One chunk for all of it (pooledPairCounts): sorted in place, no copy.
+      const part = this.at === 0 && end === this.large.length ? this.large.sort() : this.large.slice(this.at, end).sort();
       this.correct2 += this.posIsSmall ? orderedPairsDoubled(this.small, part) : orderedPairsDoubled(part, this.small);
       done += end - this.at + this.small.length;
       this.at = end;
