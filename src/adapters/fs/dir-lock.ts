@@ -8,9 +8,9 @@
 // closes that window except for a process paused for longer than the re-read delay. Liveness is checked
 // on this host only (a lock written on another host, e.g. over NFS, is treated as live).
 import { hostname } from 'node:os';
-import { isProcessAlive } from './process-alive.js';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isProcessAlive } from './process-alive.js';
 import { DyadflowError, InputError } from '../../core/errors.js';
 import { syncDirectory } from './atomic-file.js';
 

@@ -24,8 +24,9 @@
 // handed out); the watermark is the minimum over all partitions of both topics (core WatermarkTracker) and never
 // goes back. A partition with nothing queued that received nothing for idlePartitionTimeoutMs of wall clock is idle
 // and stops holding it back (Flink's idleness; not while the consumer is cut off from its broker, and counted from
-// the last join and from the last time this source resumed it: paused, it could not receive); batches say which partitions were idle and what the watermark would
-// be without idleness, so the stream can record `closedByIdleness`. With untilIdleMs, once every partition is fetched
+// the last join and from the last time this source resumed it: paused, it could not receive); batches say which
+// partitions were idle and what the watermark would be without idleness, so the stream can record
+// `closedByIdleness`. With untilIdleMs, once every partition is fetched
 // to its end (high watermark) and nothing arrived for that long, the input has ended there: fetching stops, what is
 // queued is handed out window by window, then `ended`. Without it the source runs until close().
 //
